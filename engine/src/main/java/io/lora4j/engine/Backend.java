@@ -1,0 +1,122 @@
+package io.lora4j.engine;
+
+/**
+ * The compute operations every model and adapter needs. A backend is passed explicitly to whatever
+ * computes (there is no global default) and is safe to share between threads.
+ *
+ * <p>Conventions: inputs may be any view (strided, transposed, segment-backed in any float dtype);
+ * results are new contiguous F32 heap tensors. "Last axis" ops treat a tensor as rows of its last
+ * dimension. Shapes in comments use the names of the papers: x [.., K], W [N, K], ...
+ *
+ * <p>Implementations: {@link ScalarBackend} (plain loops, the reference every other backend is
+ * tested against) and {@code CpuBackend} (Vector API, multithreaded). Others (TornadoVM) plug in
+ * through {@link BackendProvider}.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short name, as on the command line ("scalar", "cpu", ...). */
+    String name();
+
+    /** Worker threads this backend computes with. */
+    int threads();
+
+    // ------------------------------------------------------------------ linear algebra
+
+    /**
+     * y = x·Wᵀ + bias. x [.., K] F32; W [N, K] in F32, BF16 or F16 (row-major, as HF stores Linear
+     * weights; never transposed in memory); bias [N] or null. Returns [.., N].
+     */
+    Tensor linear(Tensor x, Tensor w, Tensor bias);
+
+    /**
+     * Batched matrix product a [.., M, K] · b [.., K, N] → [.., M, N]. Leading (batch) dimensions
+     * broadcast. Either operand may be a transposed view (e.g. {@code k.transpose(-1, -2)} for Q·Kᵀ).
+     */
+    Tensor matmul(Tensor a, Tensor b);
+
+    // ------------------------------------------------------------------ elementwise
+
+    /** a + b with numpy broadcasting. */
+    Tensor add(Tensor a, Tensor b);
+
+    /** a ⊙ b with numpy broadcasting. */
+    Tensor mul(Tensor a, Tensor b);
+
+    /** s·x. */
+    Tensor scale(Tensor x, float s);
+
+    /** max(x, 0). */
+    Tensor relu(Tensor x);
+
+    /** Exact GELU: x·Φ(x) = 0.5·x·(1 + erf(x/√2)). */
+    Tensor gelu(Tensor x);
+
+    /** Tanh-approximated GELU ("gelu_new", used by T5 v1.1 / FLAN-T5). */
+    Tensor geluTanh(Tensor x);
+
+    /** SiLU: x·σ(x). */
+    Tensor silu(Tensor x);
+
+    // ------------------------------------------------------------------ normalization
+
+    /** Softmax over the last axis of x + bias (bias broadcast to x, may hold -inf; null for none). A row of only -inf gives zeros. */
+    Tensor softmax(Tensor x, Tensor bias);
+
+    /** log softmax over the last axis. */
+    Tensor logSoftmax(Tensor x);
+
+    /** LayerNorm over the last axis: (x - mean)/sqrt(var + eps)·gamma + beta (biased variance). beta may be null. */
+    Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, float eps);
+
+    /** T5-style RMSNorm over the last axis: x/sqrt(mean(x²) + eps)·gamma. No mean subtraction, no bias. */
+    Tensor rmsNorm(Tensor x, Tensor gamma, float eps);
+
+    // ------------------------------------------------------------------ gather, reductions
+
+    /** Rows {@code ids} of table [V, D] (any float dtype) → [ids.length, D]. An id outside [0, V) is an error naming it. */
+    Tensor embedding(Tensor table, int[] ids);
+
+    /** Index of the largest element of each last-axis row (first one on ties). */
+    int[] argmax(Tensor x);
+
+    /** The k largest elements of each last-axis row, in descending order (lower index first on ties). */
+    TopK topk(Tensor x, int k);
+
+    /**
+     * Cross-entropy of logits [N, V] against labels [N]; rows whose label equals {@code ignoreIndex}
+     * contribute nothing. Sum and mean in double, as torch accumulates.
+     */
+    CrossEntropy crossEntropy(Tensor logits, int[] labels, int ignoreIndex);
+
+    /** Concatenation along {@code dim}; all other dimensions must match. */
+    Tensor concat(int dim, Tensor... parts);
+
+    // ------------------------------------------------------------------ vision
+
+    /**
+     * Non-overlapping patches for a p×p, stride-p convolution: images [B, C, H, W] →
+     * [B, (H/p)·(W/p), C·p·p], patches in row-major order, each flattened as (c, kh, kw) to match a
+     * conv weight [O, C, p, p] viewed as [O, C·p·p]. H and W must be multiples of p.
+     */
+    Tensor im2colPatches(Tensor images, int patch);
+
+    // ------------------------------------------------------------------ adapters
+
+    /** W + s·B·A: W [O, I] (any float dtype), B [O, r], A [r, I] → F32 [O, I]. The LoRA merge. */
+    Tensor addLowRank(Tensor w, float s, Tensor b, Tensor a);
+
+    /** Releases worker threads. The backend must not be used afterwards. */
+    @Override
+    void close();
+
+    /** Result of {@link #topk}: values and indices, each [rows, k] flattened row-major. */
+    record TopK(float[] values, int[] indices, int k) {}
+
+    /** Result of {@link #crossEntropy}: per-row losses (0 for ignored rows), their sum and the count of rows that counted. */
+    record CrossEntropy(float[] perRow, double sum, int count) {
+        /** Token-mean: sum / count (NaN when nothing counted, as torch gives). */
+        public double mean() {
+            return sum / count;
+        }
+    }
+}

@@ -56,7 +56,7 @@ public final class SafetensorsFile implements TensorSource {
             } catch (java.nio.charset.CharacterCodingException e) {
                 throw bad(path, "header is not valid UTF-8");
             } catch (IOException e) {
-                throw bad(path, "header is not valid JSON: " + e.getOriginalMessage());
+                throw bad(path, "header is not valid JSON: " + e.getMessage());
             }
             if (header == null || !header.isObject()) throw bad(path, "header is not a JSON object");
             MemorySegment data = all.asSlice(8 + headerLen);

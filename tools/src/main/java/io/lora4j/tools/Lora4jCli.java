@@ -36,7 +36,13 @@ public final class Lora4jCli implements Runnable {
     /** Builds the command tree with lora4j's exception handling; used by main and by tests. */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Lora4jCli());
-        for (Object sub : Subcommands.all()) cl.addSubcommand(sub);
+        for (Object sub : Subcommands.all()) {
+            cl.addSubcommand(sub);
+            if (sub instanceof io.lora4j.tools.bench.BenchCommand) {
+                CommandLine bench = cl.getSubcommands().get("bench");
+                for (Object b : io.lora4j.tools.bench.BenchCommand.benches()) bench.addSubcommand(b);
+            }
+        }
         cl.setExecutionExceptionHandler(Lora4jCli::handle);
         return cl;
     }

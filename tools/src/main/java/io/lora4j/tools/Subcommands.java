@@ -1,14 +1,29 @@
 package io.lora4j.tools;
 
+import io.lora4j.tools.bench.BenchCommand;
+import java.util.ArrayList;
 import java.util.List;
 
-/** Every subcommand of {@code lora4j}, in the order {@code --help} lists them. Add new commands here. */
+/**
+ * Every subcommand of {@code lora4j}, in the order {@code --help} lists them. Each area adds its
+ * commands in its own block (blank lines between blocks keep merges apart).
+ */
 final class Subcommands {
     private Subcommands() {}
 
     static List<Object> all() {
-        return List.of(
-                // one line per command; keep the list sorted by the order of the README
-        );
+        List<Object> c = new ArrayList<>();
+        // LoRA / LoRAHub: demo, lorahub, merge
+
+        // T5: generate, score, forward
+
+        // ViT: classify
+
+        // GLoRA: glora
+
+        // IO and tokenizer: inspect, tokenize
+
+        c.add(new BenchCommand());
+        return c;
     }
 }

@@ -1,0 +1,240 @@
+package io.lora4j.adapters.glora;
+
+import io.lora4j.engine.Backend;
+import io.lora4j.engine.Tensor;
+import io.lora4j.models.nn.DenseLinear;
+import io.lora4j.models.nn.ForwardContext;
+import io.lora4j.models.nn.Linear;
+import java.util.Arrays;
+import java.util.stream.IntStream;
+
+/**
+ * A GLoRA layer (METHODS.md §2): frozen W0 [O×I], b0 [O] (or none), the layer's supernet tensors and
+ * one configuration of the paths A..E.
+ *
+ * <p>{@link #forward} is the training form, computed path by path without forming the merged weight:
+ * y = x·W0ᵀ + x·(W0⊙A)ᵀ + x·Bᵀ + b0 + b0⊙D + E + W0·C (a vector or constant A scales x·W0ᵀ; a LoRA B
+ * runs through its factors; a vector or constant B adds b·Σx). {@link #reparameterize} gives the
+ * merged plain layer W_uni = W0 + W0⊙A + B, b_uni = b0 + b0⊙D + E + W0·C (with W0, not W_uni, in the C term).
+ * Immutable and thread-safe.
+ */
+public final class GloraLinear implements Linear {
+    private final String name;
+    private final Tensor w0;
+    private final Tensor b0;
+    private final GloraLayerWeights weights;
+    private final GloraLayerConfig config;
+    private final int out;
+    private final int in;
+    private volatile Tensor aWeight; // W0⊙A for a LoRA A, built on first training-form forward
+
+    public GloraLinear(String name, Tensor w0, Tensor b0, GloraLayerWeights weights, GloraLayerConfig config) {
+        if (w0.rank() != 2) throw new IllegalArgumentException(name + ": weight must be [out, in], got " + Arrays.toString(w0.shape()));
+        this.out = w0.dim(0);
+        this.in = w0.dim(1);
+        if (b0 != null && (b0.rank() != 1 || b0.dim(0) != out)) throw new IllegalArgumentException(name + ": bias must be [" + out + "]");
+        if (weights.shape().out() != out || weights.shape().in() != in) {
+            throw new IllegalArgumentException(name + ": supernet tensors are for [" + weights.shape().out() + ", " + weights.shape().in()
+                    + "] but the layer is [" + out + ", " + in + "]");
+        }
+        if (config.maxRank() > weights.rank()) {
+            throw new IllegalArgumentException(name + ": LoRA rank " + config.maxRank() + " exceeds the supernet rank " + weights.rank());
+        }
+        this.name = name;
+        this.w0 = w0;
+        this.b0 = b0;
+        this.weights = weights;
+        this.config = config;
+    }
+
+    /** Wraps a plain layer. */
+    public static GloraLinear of(String name, DenseLinear base, GloraLayerWeights weights, GloraLayerConfig config) {
+        return new GloraLinear(name, base.weight(), base.bias(), weights, config);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public GloraLayerConfig config() {
+        return config;
+    }
+
+    @Override
+    public int inFeatures() {
+        return in;
+    }
+
+    @Override
+    public int outFeatures() {
+        return out;
+    }
+
+    // ------------------------------------------------------------------ materialized paths
+
+    /** Low-rank product Xd[:, :r]·Xu[:r, :] at (row, col): rows = Xd rows, Xu has {@code cols} columns. */
+    private static float lowRank(float[] xd, float[] xu, int rank, int r, int cols, int row, int col) {
+        float s = 0;
+        for (int k = 0; k < r; k++) s += xd[row * rank + k] * xu[k * cols + col];
+        return s;
+    }
+
+    /** First column of Xd [rows×R]. */
+    private static float[] firstColumn(Tensor xd, int rank) {
+        float[] a = xd.array();
+        float[] v = new float[xd.dim(0)];
+        for (int k = 0; k < v.length; k++) v[k] = a[k * rank];
+        return v;
+    }
+
+    /** C as an [I] vector (LoRA: Cd[:, :r]·Cu[:r]; vector: Cd[:, 0]), or null for none. */
+    float[] cVector() {
+        GloraMode m = config.c();
+        int rank = weights.rank();
+        return switch (m.kind()) {
+            case NONE, CONSTANT -> null;
+            case VECTOR -> firstColumn(weights.cd(), rank);
+            case LORA -> {
+                float[] c = new float[in];
+                float[] cd = weights.cd().array(), cu = weights.cu().array();
+                for (int i = 0; i < in; i++) c[i] = lowRank(cd, cu, rank, m.rank(), 1, i, 0);
+                yield c;
+            }
+        };
+    }
+
+    /** D or E as an [O] vector ("constant" repeats element 0), or null for none. */
+    private float[] outVector(GloraMode m, Tensor v) {
+        return switch (m.kind()) {
+            case NONE, LORA -> null;
+            case VECTOR -> v.array().clone();
+            case CONSTANT -> {
+                float[] c = new float[out];
+                Arrays.fill(c, v.array()[0]);
+                yield c;
+            }
+        };
+    }
+
+    // ------------------------------------------------------------------ reparameterization
+
+    /** The merged plain layer W_uni, b_uni (F32). With no base bias and no C/E term the result has no bias. */
+    public DenseLinear reparameterize() {
+        float[] w = w0.toFloatArray();
+        float[] wOut = new float[w.length];
+        int rank = weights.rank();
+        GloraMode ma = config.a(), mb = config.b();
+        float[] ad = weights.ad().array(), au = weights.au().array(), bd = weights.bd().array(), bu = weights.bu().array();
+        IntStream.range(0, out).parallel().forEach(o -> {
+            int row = o * in;
+            float aRow = switch (ma.kind()) {
+                case VECTOR -> ad[o * rank];
+                case CONSTANT -> ad[0];
+                default -> 0f;
+            };
+            float bRow = switch (mb.kind()) {
+                case VECTOR -> bd[o * rank];
+                case CONSTANT -> bd[0];
+                default -> 0f;
+            };
+            boolean aLora = ma.kind() == GloraMode.Kind.LORA, bLora = mb.kind() == GloraMode.Kind.LORA;
+            for (int i = 0; i < in; i++) {
+                float a = aLora ? lowRank(ad, au, rank, ma.rank(), in, o, i) : aRow;
+                float b = bLora ? lowRank(bd, bu, rank, mb.rank(), in, o, i) : bRow;
+                float x = w[row + i];
+                wOut[row + i] = x + x * a + b;
+            }
+        });
+        float[] c = cVector();
+        float[] d = outVector(config.d(), weights.d()), e = outVector(config.e(), weights.e());
+        if (b0 == null && c == null && e == null) return new DenseLinear(Tensor.of(wOut, out, in), null);
+        float[] b = b0 == null ? new float[out] : b0.toFloatArray();
+        float[] bOut = new float[out];
+        for (int o = 0; o < out; o++) {
+            float v = b[o];
+            if (d != null && b0 != null) v += b[o] * d[o];
+            if (e != null) v += e[o];
+            if (c != null) {
+                double s = 0;
+                for (int i = 0; i < in; i++) s += (double) w[o * in + i] * c[i];
+                v += (float) s;
+            }
+            bOut[o] = v;
+        }
+        return new DenseLinear(Tensor.of(wOut, out, in), Tensor.of(bOut, out));
+    }
+
+    // ------------------------------------------------------------------ training form
+
+    private Tensor aWeight() {
+        Tensor t = aWeight;
+        if (t == null) {
+            float[] w = w0.toFloatArray();
+            float[] ad = weights.ad().array(), au = weights.au().array();
+            int rank = weights.rank(), r = config.a().rank();
+            float[] wa = new float[w.length];
+            IntStream.range(0, out).parallel().forEach(o -> {
+                for (int i = 0; i < in; i++) wa[o * in + i] = w[o * in + i] * lowRank(ad, au, rank, r, in, o, i);
+            });
+            aWeight = t = Tensor.of(wa, out, in);
+        }
+        return t;
+    }
+
+    private static Tensor leftColumns(Tensor x, int r) {
+        return x.narrow(1, 0, r).contiguous();
+    }
+
+    private static Tensor topRows(Tensor x, int r) {
+        return x.narrow(0, 0, r).contiguous();
+    }
+
+    @Override
+    public Tensor forward(Backend backend, Tensor x, ForwardContext ctx) {
+        Tensor y0 = backend.linear(x, w0, null);
+        Tensor y = y0;
+        int rank = weights.rank();
+        switch (config.a().kind()) {
+            case LORA -> y = backend.add(y, backend.linear(x, aWeight(), null));
+            case VECTOR -> y = backend.add(y, backend.mul(y0, Tensor.of(firstColumn(weights.ad(), rank), out)));
+            case CONSTANT -> y = backend.add(y, backend.scale(y0, weights.ad().array()[0]));
+            case NONE -> { }
+        }
+        GloraMode mb = config.b();
+        switch (mb.kind()) {
+            case LORA -> {
+                Tensor h = backend.linear(x, topRows(weights.bu(), mb.rank()), null);
+                y = backend.add(y, backend.linear(h, leftColumns(weights.bd(), mb.rank()), null));
+            }
+            case VECTOR -> y = backend.add(y, backend.mul(rowSum(backend, x), Tensor.of(firstColumn(weights.bd(), rank), out)));
+            case CONSTANT -> y = backend.add(y, backend.scale(rowSum(backend, x), weights.bd().array()[0]));
+            case NONE -> { }
+        }
+        if (b0 != null) {
+            y = backend.add(y, b0);
+            switch (config.d().kind()) {
+                case VECTOR -> y = backend.add(y, backend.mul(b0, weights.d()));
+                case CONSTANT -> y = backend.add(y, backend.scale(b0, weights.d().array()[0]));
+                default -> { }
+            }
+        }
+        switch (config.e().kind()) {
+            case VECTOR -> y = backend.add(y, weights.e());
+            case CONSTANT -> y = backend.add(y, Tensor.of(new float[] {weights.e().array()[0]}, 1));
+            default -> { }
+        }
+        float[] c = cVector();
+        if (c != null) {
+            Tensor shift = backend.linear(Tensor.of(c, 1, in), w0, null); // W0·C as a row [1, O]
+            y = backend.add(y, shift.reshape(out));
+        }
+        return y;
+    }
+
+    /** Σ over the last axis, kept as a size-1 axis: x [.., I] → [.., 1]. */
+    private Tensor rowSum(Backend backend, Tensor x) {
+        float[] ones = new float[in];
+        Arrays.fill(ones, 1f);
+        return backend.linear(x, Tensor.of(ones, 1, in), null);
+    }
+}

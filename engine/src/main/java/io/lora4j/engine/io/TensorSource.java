@@ -48,6 +48,14 @@ public interface TensorSource extends AutoCloseable {
         return t;
     }
 
+    /**
+     * The tensors whose names start with {@code prefix}, renamed without it (e.g. {@code "state_dict."} or
+     * {@code "base_model.model."}); metadata is kept.
+     */
+    default TensorSource withPrefix(String prefix) {
+        return Checkpoints.prefixed(this, prefix);
+    }
+
     @Override
     default void close() {}
 }

@@ -22,6 +22,7 @@ final class Subcommands {
         // GLoRA: glora
 
         // IO and tokenizer: inspect, tokenize
+        c.add(new InspectCommand());
 
         c.add(new BenchCommand());
         return c;

@@ -1,0 +1,148 @@
+package io.lora4j.tests.vit;
+
+import static io.lora4j.tests.vit.VitFixtures.DIR;
+import static io.lora4j.tests.vit.VitFixtures.assertClose;
+import static io.lora4j.tests.vit.VitFixtures.expected;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lora4j.engine.Backend;
+import io.lora4j.engine.Backends;
+import io.lora4j.engine.BadInputException;
+import io.lora4j.engine.ScalarBackend;
+import io.lora4j.engine.Tensor;
+import io.lora4j.models.nn.ForwardContext;
+import io.lora4j.models.nn.Linear;
+import io.lora4j.models.vit.ViTConfig;
+import io.lora4j.models.vit.ViTForImageClassification;
+import io.lora4j.models.vit.ViTModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * ViT parity with HF transformers (and a timm-layout reference forward) on the tiny random model of
+ * tools/reference/vit_fixtures.py. Tolerance 1e-4 absolute on logits and hidden states (values of
+ * order 1; F32 with different summation orders differs by ~1e-6).
+ */
+class ViTParityTest {
+    static final float TOL = 1e-4f;
+    static final Backend CPU = Backends.create("cpu", 2);
+
+    static Stream<Backend> backends() {
+        return Stream.of(new ScalarBackend(), CPU);
+    }
+
+    @AfterAll
+    static void close() {
+        CPU.close();
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void hfClassifierLogitsAndHiddenStates(Backend b) {
+        ViTForImageClassification m = ViTForImageClassification.load(DIR.resolve("hf-vit-cls"));
+        assertEquals(ViTConfig.Naming.HF, m.config().naming());
+        assertEquals(List.of("tabby cat", "golden retriever", "teapot", "volcano", "daisy"), m.labels());
+        Tensor px = expected("pixel_values");
+        assertClose(m.logits(b, px), expected("logits"), TOL, "logits");
+        List<Tensor> hs = m.vit().hiddenStates(b, px, false, ForwardContext.NONE);
+        assertEquals(m.config().numHiddenLayers() + 1, hs.size());
+        for (int i = 0; i < hs.size(); i++) assertClose(hs.get(i), expected("hidden_states_" + i), TOL, "hidden_states_" + i);
+        assertClose(m.vit().forward(b, px).lastHiddenState(), expected("last_hidden_state"), TOL, "last_hidden_state");
+    }
+
+    @Test
+    void hfViTModelWithPooler() {
+        Backend b = new ScalarBackend();
+        ViTModel m = ViTModel.load(DIR.resolve("hf-vit-model"));
+        assertTrue(m.hasPooler());
+        ViTModel.Output o = m.forward(b, expected("pixel_values"));
+        assertClose(o.lastHiddenState(), expected("model_last_hidden_state"), TOL, "last_hidden_state");
+        assertClose(o.poolerOutput(), expected("model_pooler_output"), TOL, "pooler_output");
+        assertTrue(m.linearNames().contains("encoder.layer.0.attention.attention.query"), m.linearNames().toString());
+        ViTForImageClassification noHead = ViTForImageClassification.load(DIR.resolve("hf-vit-model"));
+        assertFalse(noHead.hasHead());
+        BadInputException e = assertThrows(BadInputException.class, () -> noHead.logits(b, expected("pixel_values")));
+        assertTrue(e.getMessage().contains("no classification head"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void timmTokenPoolingMatchesHf(Backend b) {
+        ViTForImageClassification m = ViTForImageClassification.load(DIR.resolve("timm-vit"));
+        assertEquals(ViTConfig.Naming.TIMM, m.config().naming());
+        assertEquals(ViTConfig.Pooling.CLS, m.config().pooling());
+        assertEquals("teapot", m.labels().get(2));
+        assertClose(m.logits(b, expected("pixel_values")), expected("logits"), TOL, "timm logits");
+        assertEquals(List.of("blocks.0.attn.qkv", "blocks.0.attn.proj", "blocks.0.mlp.fc1", "blocks.0.mlp.fc2",
+                "blocks.1.attn.qkv", "blocks.1.attn.proj", "blocks.1.mlp.fc1", "blocks.1.mlp.fc2", "head"), m.linearNames());
+    }
+
+    @Test
+    void timmMeanPoolingWithFcNorm() {
+        ViTForImageClassification m = ViTForImageClassification.load(DIR.resolve("timm-vit-avg"));
+        assertEquals(ViTConfig.Pooling.MEAN, m.config().pooling());
+        assertEquals(List.of("LABEL_0", "LABEL_1", "LABEL_2", "LABEL_3", "LABEL_4"), m.labels());
+        assertClose(m.logits(new ScalarBackend(), expected("pixel_values")), expected("timm_avg_logits"), TOL, "timm avg logits");
+    }
+
+    @Test
+    void interpolatePosEncodingLikeHf() {
+        Backend b = new ScalarBackend();
+        ViTForImageClassification m = ViTForImageClassification.load(DIR.resolve("hf-vit-cls"));
+        assertClose(m.logits(b, expected("pixel_values_48"), true, ForwardContext.NONE), expected("logits_48"), TOL, "48×48");
+        assertClose(m.logits(b, expected("pixel_values_40x24"), true, ForwardContext.NONE), expected("logits_40x24"), TOL, "40×24");
+        BadInputException e = assertThrows(BadInputException.class, () -> m.logits(b, expected("pixel_values_48")));
+        assertTrue(e.getMessage().contains("doesn't match model (32*32)"), e.getMessage());
+    }
+
+    @Test
+    void embeddingsOnceThenManyRewrittenModels() {
+        Backend b = new ScalarBackend();
+        ViTForImageClassification m = ViTForImageClassification.load(DIR.resolve("timm-vit"));
+        Tensor px = expected("pixel_values");
+        Tensor emb = m.embeddings(b, px);
+        assertEquals(List.of(4, 17, 32), List.of(emb.dim(0), emb.dim(1), emb.dim(2)));
+        assertClose(m.classifyFromEmbeddings(b, emb, ForwardContext.NONE), expected("logits"), TOL, "from embeddings");
+
+        List<String> seen = new ArrayList<>();
+        ViTForImageClassification same = m.withLinears((name, l) -> {
+            seen.add(name);
+            return l;
+        });
+        assertEquals(m.linearNames(), seen);
+        assertClose(same.classifyFromEmbeddings(b, emb, ForwardContext.NONE), m.classifyFromEmbeddings(b, emb, ForwardContext.NONE), 0f,
+                "identity rewrite");
+
+        // doubling fc2 of block 1 must change the logits, and leave the original model alone
+        ViTForImageClassification doubled = m.withLinears((name, l) -> !name.equals("blocks.1.mlp.fc2") ? l : new Linear() {
+            public int inFeatures() { return l.inFeatures(); }
+            public int outFeatures() { return l.outFeatures(); }
+            public Tensor forward(Backend be, Tensor x, ForwardContext ctx) { return be.scale(l.forward(be, x, ctx), 2f); }
+        });
+        float d = VitFixtures.maxAbsDiff(doubled.classifyFromEmbeddings(b, emb, ForwardContext.NONE), expected("logits"));
+        assertTrue(d > 1e-3, "rewritten layer had no effect: " + d);
+        assertClose(m.logits(b, px), expected("logits"), TOL, "original after rewrite");
+    }
+
+    @Test
+    void badCheckpointsNameTheProblem() {
+        var src = io.lora4j.engine.io.Checkpoints.open(DIR.resolve("hf-vit-cls"));
+        ViTConfig cfg = ViTForImageClassification.load(DIR.resolve("hf-vit-cls")).config();
+        ViTConfig wrong = new ViTConfig(32, 8, 3, 32, 3, 4, 64, "gelu", 1e-12, true, cfg.labels(), ViTConfig.Naming.HF, ViTConfig.Pooling.CLS);
+        BadInputException e = assertThrows(BadInputException.class, () -> ViTForImageClassification.load(src, wrong));
+        assertTrue(e.getMessage().contains("missing tensor 'vit.encoder.layer.2.attention.attention.query.weight'"), e.getMessage());
+        ViTConfig wrongMlp = new ViTConfig(32, 8, 3, 32, 2, 4, 48, "gelu", 1e-12, true, cfg.labels(), ViTConfig.Naming.HF, ViTConfig.Pooling.CLS);
+        e = assertThrows(BadInputException.class, () -> ViTForImageClassification.load(src, wrongMlp));
+        assertTrue(e.getMessage().contains("tensor 'vit.encoder.layer.0.intermediate.dense.weight' has shape [64, 32], expected [48, 32]"), e.getMessage());
+        assertNotNull(e);
+    }
+}

@@ -1,0 +1,133 @@
+package io.lora4j.tests.tokenizer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lora4j.models.tokenizer.T5Tokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Exact parity with Hugging Face on fixtures/tokenizer (written by tools/reference/tokenizer_fixtures.py):
+ * a SentencePiece Unigram model (nmt_nfkc) converted by transformers' T5TokenizerFast; corpus.jsonl holds
+ * each line's ids and decoded text as transformers produced them; variants.json holds the ids the
+ * tokenizers library produces with other normalizer / pre-tokenizer / decoder sections.
+ */
+class TokenizerParityTest {
+    static final Path DIR = Path.of("fixtures/tokenizer");
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    record Line(String text, int[] ids, String decodedSkip, String decoded) {}
+
+    static List<Line> corpus() throws IOException {
+        List<Line> lines = new ArrayList<>();
+        for (String l : Files.readAllLines(DIR.resolve("corpus.jsonl"))) {
+            JsonNode n = JSON.readTree(l);
+            lines.add(new Line(n.get("text").asText(), ids(n.get("ids")), n.get("decoded_skip").asText(),
+                    n.has("decoded") ? n.get("decoded").asText() : null));
+        }
+        return lines;
+    }
+
+    static int[] ids(JsonNode a) {
+        int[] r = new int[a.size()];
+        for (int i = 0; i < r.length; i++) r[i] = a.get(i).asInt();
+        return r;
+    }
+
+    static void check(T5Tokenizer tok, List<Line> lines, String what) {
+        assertTrue(lines.size() >= 300, "corpus has " + lines.size() + " lines");
+        List<String> failures = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            Line l = lines.get(i);
+            int[] ids = tok.encode(l.text());
+            if (!Arrays.equals(ids, l.ids())) {
+                failures.add("line " + i + " " + JSON.valueToTree(l.text()) + ": ids " + Arrays.toString(ids) + " expected "
+                        + Arrays.toString(l.ids()) + " pieces " + tok.encodeDetailed(l.text(), true).tokens());
+                continue;
+            }
+            String d = tok.decode(l.ids(), true);
+            if (!d.equals(l.decodedSkip())) {
+                failures.add("line " + i + ": decode(skip) " + JSON.valueToTree(d) + " expected " + JSON.valueToTree(l.decodedSkip()));
+            }
+            if (l.decoded() != null) {
+                String d2 = tok.decode(l.ids(), false);
+                if (!d2.equals(l.decoded())) {
+                    failures.add("line " + i + ": decode " + JSON.valueToTree(d2) + " expected " + JSON.valueToTree(l.decoded()));
+                }
+            }
+        }
+        if (!failures.isEmpty()) {
+            fail(what + ": " + failures.size() + " of " + lines.size() + " lines differ from HF:\n"
+                    + String.join("\n", failures.subList(0, Math.min(15, failures.size()))));
+        }
+    }
+
+    @Test
+    void tokenizerJsonMatchesHf() throws IOException {
+        T5Tokenizer tok = T5Tokenizer.fromTokenizerJson(DIR.resolve("tokenizer.json"));
+        assertEquals(1100, tok.vocabSize()); // 1000 pieces + 100 sentinels, HF len(tokenizer)
+        assertEquals(0, tok.padId());
+        assertEquals(1, tok.eosId());
+        assertEquals(2, tok.unkId());
+        check(tok, corpus(), "tokenizer.json");
+    }
+
+    @Test
+    void spieceModelMatchesHf() throws IOException {
+        T5Tokenizer tok = T5Tokenizer.fromSentencePiece(DIR.resolve("spiece.model"));
+        assertEquals(1100, tok.vocabSize());
+        assertEquals(tok.tokenToId("<extra_id_0>"), 1099);
+        check(tok, corpus(), "spiece.model");
+    }
+
+    @Test
+    void loadPicksTokenizerJsonThenSpiece(@org.junit.jupiter.api.io.TempDir Path tmp) throws IOException {
+        assertTrue(T5Tokenizer.load(DIR).source().endsWith("tokenizer.json"));
+        Files.copy(DIR.resolve("spiece.model"), tmp.resolve("spiece.model"));
+        assertTrue(T5Tokenizer.load(tmp).source().endsWith("spiece.model"));
+    }
+
+    @Test
+    void variantsMatchTokenizersLibrary() throws IOException {
+        JsonNode base = JSON.readTree(DIR.resolve("tokenizer.json").toFile());
+        String charsmap = base.get("normalizer").get("precompiled_charsmap").asText();
+        JsonNode variants = JSON.readTree(DIR.resolve("variants.json").toFile()).get("variants");
+        List<Line> corpus = corpus();
+        int checked = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = variants.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> v = it.next();
+            ObjectNode root = base.deepCopy();
+            JsonNode sections = JSON.readTree(v.getValue().get("sections").toString().replace("$BASE_CHARSMAP", charsmap));
+            for (String k : List.of("normalizer", "pre_tokenizer", "decoder")) root.set(k, sections.get(k));
+            if (sections.path("byte_fallback").asBoolean(false)) {
+                ObjectNode model = (ObjectNode) root.get("model");
+                model.put("byte_fallback", true);
+                for (int b = 0; b < 256; b++) {
+                    model.withArray("vocab").addArray().add(String.format("<0x%02X>", b)).add(-20.0);
+                }
+            }
+            T5Tokenizer tok = T5Tokenizer.fromTokenizerJson(root, "variant " + v.getKey());
+            JsonNode exp = v.getValue().get("expected");
+            List<Line> lines = new ArrayList<>();
+            for (int i = 0; i < corpus.size(); i++) {
+                JsonNode e = exp.get(i);
+                lines.add(new Line(corpus.get(i).text(), ids(e.get("ids")), e.get("decoded_skip").asText(), null));
+            }
+            check(tok, lines, "variant " + v.getKey());
+            checked++;
+        }
+        assertEquals(4, checked);
+    }
+}

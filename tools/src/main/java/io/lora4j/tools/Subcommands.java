@@ -23,6 +23,7 @@ final class Subcommands {
 
         // IO and tokenizer: inspect, tokenize
         c.add(new InspectCommand());
+        c.add(new TokenizeCommand());
 
         c.add(new BenchCommand());
         return c;

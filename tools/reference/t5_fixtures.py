@@ -166,6 +166,14 @@ def main():
         save_file(exp, os.path.join(d, "expected.safetensors"))
         eos_rows = {k: int((exp[k] == 1).any(dim=1).sum()) for k in GEN}
         print(name, "rows ending in EOS:", eos_rows, "max|logit|", float(exp["logits"].abs().max()), file=sys.stderr)
+    # HF's relative position buckets for FLAN-T5's settings (32 buckets, max distance 128), relative positions
+    # -600..600 (key - query), bidirectional (encoder) and causal (decoder): checks bucket edges beyond the tiny models
+    from transformers.models.t5.modeling_t5 import T5Attention
+    rel = torch.arange(-600, 601)
+    save_file({"relative_position": rel,
+               "bidirectional": T5Attention._relative_position_bucket(rel, True, 32, 128),
+               "causal": T5Attention._relative_position_bucket(rel, False, 32, 128)},
+              os.path.join(ROOT, "buckets.safetensors"))
     with open(os.path.join(ROOT, "generation.json"), "w") as f:
         json.dump(meta, f, indent=1)
 

@@ -35,31 +35,6 @@ final class T5Attention {
     }
 
     /**
-     * HF's {@code _relative_position_bucket}, computed in float32 as torch does so bucket edges agree.
-     * {@code relative} = key position - query position.
-     */
-    static int bucket(int relative, boolean bidirectional, int numBuckets, int maxDistance) {
-        int buckets = 0;
-        int n = numBuckets;
-        int rel;
-        if (bidirectional) {
-            n /= 2;
-            if (relative > 0) buckets += n;
-            rel = Math.abs(relative);
-        } else {
-            rel = -Math.min(relative, 0);
-        }
-        int maxExact = n / 2;
-        if (rel < maxExact) return buckets + rel;
-        float ratio = (float) rel / (float) maxExact;
-        float logRatio = (float) Math.log(ratio);
-        float denom = (float) Math.log((double) maxDistance / maxExact);
-        float scaled = logRatio / denom * (float) (n - maxExact);
-        int large = maxExact + (int) scaled;
-        return buckets + Math.min(large, n - 1);
-    }
-
-    /**
      * The position bias [1, H, qLen, kLen] for queries at absolute positions offset..offset+qLen-1 over keys
      * 0..kLen-1, plus a causal mask (-max float above the diagonal) when {@code causal}.
      */
@@ -68,7 +43,7 @@ final class T5Attention {
         for (int i = 0; i < qLen; i++) {
             int qp = offset + i;
             for (int j = 0; j < kLen; j++) {
-                int b = bucket(j - qp, bidirectional, numBuckets, maxDistance);
+                int b = T5Buckets.bucket(j - qp, bidirectional, numBuckets, maxDistance);
                 boolean masked = causal && j > qp;
                 for (int h = 0; h < heads; h++) {
                     out[(h * qLen + i) * kLen + j] = masked ? -Float.MAX_VALUE : relativeBias[b * heads + h];

@@ -17,6 +17,7 @@ final class Subcommands {
         c.add(new io.lora4j.tools.lora.MergeCommand());
 
         // T5: generate, score, forward
+        c.add(new ForwardCommand());
 
         // ViT: classify
 

@@ -30,7 +30,7 @@ class T5ParityTest {
     final Backend be = new ScalarBackend();
 
     @ParameterizedTest
-    @ValueSource(strings = {"relu_tied", "gated_gelu_untied", "gated_silu_deep_dec", "gated_gelu_bf16"})
+    @ValueSource(strings = {"relu_tied", "gated_gelu_untied", "gated_silu_deep_dec", "gated_gelu_bf16", "relu_bin"})
     void forwardMatchesHfLayerByLayer(String name) {
         T5Fixture f = new T5Fixture(name);
         T5ForConditionalGeneration m = T5ForConditionalGeneration.load(f.dir);
@@ -52,7 +52,7 @@ class T5ParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"relu_tied", "gated_gelu_untied", "gated_silu_deep_dec", "gated_gelu_bf16"})
+    @ValueSource(strings = {"relu_tied", "gated_gelu_untied", "gated_silu_deep_dec", "gated_gelu_bf16", "relu_bin"})
     void scoresMatchHfLoss(String name) {
         T5Fixture f = new T5Fixture(name);
         T5ForConditionalGeneration m = T5ForConditionalGeneration.load(f.dir);
@@ -70,7 +70,7 @@ class T5ParityTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"relu_tied", "gated_gelu_untied", "gated_silu_deep_dec", "gated_gelu_bf16"})
+    @ValueSource(strings = {"relu_tied", "gated_gelu_untied", "gated_silu_deep_dec", "gated_gelu_bf16", "relu_bin"})
     void generationMatchesHf(String name) {
         T5Fixture f = new T5Fixture(name);
         T5ForConditionalGeneration m = T5ForConditionalGeneration.load(f.dir);

@@ -20,6 +20,7 @@ final class Subcommands {
         c.add(new ForwardCommand());
 
         // ViT: classify
+        c.add(new ClassifyCommand());
 
         // GLoRA: glora
 

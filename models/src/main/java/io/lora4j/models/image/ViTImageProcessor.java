@@ -149,9 +149,42 @@ public record ViTImageProcessor(boolean doResize, int height, int width, int sho
         return preprocess(files.stream().map(ImageLoader::read).toList());
     }
 
-    /** The processor of a model directory: its preprocessor_config.json, or HF's defaults at {@code imageSize}. */
-    public static ViTImageProcessor forModel(Path dir, int imageSize) {
-        Path p = (Files.isDirectory(dir) ? dir : dir.toAbsolutePath().getParent()).resolve("preprocessor_config.json");
-        return Files.isRegularFile(p) ? fromJson(p) : defaults(imageSize);
+    /**
+     * The processor of a model directory: its preprocessor_config.json; else the {@code pretrained_cfg} of a
+     * timm hub config.json (resize the shorter side to floor(size/crop_pct), center crop, timm's mean/std and
+     * interpolation); else HF's ViTImageProcessor defaults at {@code imageSize}.
+     */
+    public static ViTImageProcessor forModel(Path dirOrFile, int imageSize) {
+        Path dir = Files.isDirectory(dirOrFile) ? dirOrFile : dirOrFile.toAbsolutePath().getParent();
+        Path p = dir.resolve("preprocessor_config.json");
+        if (Files.isRegularFile(p)) return fromJson(p);
+        Path cfg = dir.resolve("config.json");
+        if (Files.isRegularFile(cfg)) {
+            try {
+                JsonNode pc = JSON.readTree(cfg.toFile()).get("pretrained_cfg");
+                if (pc != null && pc.isObject()) return fromTimmPretrainedCfg(pc, imageSize);
+            } catch (IOException e) {
+                throw new BadInputException(cfg + ": not valid JSON: " + e.getMessage());
+            }
+        }
+        return defaults(imageSize);
+    }
+
+    /** timm's eval transform from a hub config's pretrained_cfg (center crop offsets rounded down, as HF does). */
+    static ViTImageProcessor fromTimmPretrainedCfg(JsonNode pc, int imageSize) {
+        int size = pc.has("input_size") ? pc.get("input_size").get(pc.get("input_size").size() - 1).asInt() : imageSize;
+        double cropPct = pc.path("crop_pct").asDouble(1.0);
+        PilResize.Filter f = switch (pc.path("interpolation").asText("bicubic")) {
+            case "bilinear" -> PilResize.Filter.BILINEAR;
+            case "nearest" -> PilResize.Filter.NEAREST;
+            case "lanczos" -> PilResize.Filter.LANCZOS;
+            case "box" -> PilResize.Filter.BOX;
+            case "hamming" -> PilResize.Filter.HAMMING;
+            default -> PilResize.Filter.BICUBIC;
+        };
+        int scaled = (int) Math.floor(size / cropPct);
+        boolean crop = scaled != size;
+        return new ViTImageProcessor(true, crop ? 0 : size, crop ? 0 : size, crop ? scaled : 0, f, crop, size, size, true, 1 / 255.0, true,
+                triple(pc, "mean", "pretrained_cfg"), triple(pc, "std", "pretrained_cfg"));
     }
 }

@@ -20,6 +20,7 @@ public final class BenchCommand implements Runnable {
         // T5: t5
 
         // ViT: vit
+        b.add(new VitBench());
 
         // LoRA / GLoRA merges: merge
 

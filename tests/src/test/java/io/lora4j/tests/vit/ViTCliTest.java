@@ -1,0 +1,96 @@
+package io.lora4j.tests.vit;
+
+import static io.lora4j.tests.vit.VitFixtures.DIR;
+import static io.lora4j.tests.vit.VitFixtures.expected;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.lora4j.engine.ScalarBackend;
+import io.lora4j.engine.Tensor;
+import io.lora4j.tools.Lora4jCli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code lora4j classify} and {@code lora4j bench vit} end to end. */
+class ViTCliTest {
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        CommandLine cl = Lora4jCli.commandLine();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return new Run(cl.execute(args), out.toString(), err.toString());
+    }
+
+    static final String[] LABELS = {"tabby cat", "golden retriever", "teapot", "volcano", "daisy"};
+
+    /** Probabilities must be softmax of HF's logits for the same images (preprocessing is bit-exact for these). */
+    @Test
+    void classifyHfDirectoryAsJson() throws Exception {
+        String[] imgs = {"rgb.png", "photo.jpg", "gray.png", "rgba.png"};
+        String[] args = new String[7 + imgs.length];
+        String[] head = {"classify", "--model", DIR.resolve("hf-vit-cls").toString(), "--top", "3", "--json", "--threads=1"};
+        System.arraycopy(head, 0, args, 0, head.length);
+        for (int i = 0; i < imgs.length; i++) args[head.length + i] = DIR.resolve("images").resolve(imgs[i]).toString();
+        Run r = run(args);
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(4, j.size());
+        Tensor probs = new ScalarBackend().softmax(expected("logits"), null);
+        for (int i = 0; i < 4; i++) {
+            JsonNode top = j.get(i).get("top");
+            assertEquals(3, top.size());
+            assertTrue(j.get(i).get("image").asText().endsWith(imgs[i]));
+            float prev = 2;
+            for (JsonNode t : top) {
+                int id = t.get("id").asInt();
+                assertEquals(LABELS[id], t.get("label").asText());
+                float p = (float) t.get("probability").asDouble();
+                assertEquals(probs.get(i, id), p, 1e-4, "probability of " + LABELS[id] + " for " + imgs[i]);
+                assertTrue(p <= prev);
+                prev = p;
+            }
+        }
+    }
+
+    @Test
+    void classifyTimmCheckpointAsText() {
+        Run r = run("classify", "--model", DIR.resolve("timm-vit").toString(), "--top", "2", DIR.resolve("images/rgb.png").toString());
+        assertEquals(0, r.code(), r.err());
+        // HF logits for rgb.png: daisy 0.499 > teapot -0.214 > volcano ...
+        assertTrue(r.out().startsWith(DIR.resolve("images/rgb.png").toString()), r.out());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(3, lines.length, r.out());
+        assertTrue(lines[1].trim().endsWith("daisy") && lines[2].trim().endsWith("teapot"), r.out());
+    }
+
+    @Test
+    void badInputExitsTwo() {
+        Run missing = run("classify", "--model", DIR.resolve("hf-vit-cls").toString(), DIR.resolve("images/nope.png").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("nope.png"), missing.err());
+        Run notImage = run("classify", "--model", DIR.resolve("hf-vit-cls").toString(), DIR.resolve("hf-vit-cls/config.json").toString());
+        assertEquals(2, notImage.code());
+        assertTrue(notImage.err().contains("config.json"), notImage.err());
+        Run noHead = run("classify", "--model", DIR.resolve("hf-vit-model").toString(), DIR.resolve("images/rgb.png").toString());
+        assertEquals(2, noHead.code());
+        assertTrue(noHead.err().contains("no classification head"), noHead.err());
+    }
+
+    @Test
+    void benchTinyPreset() throws Exception {
+        Run r = run("bench", "vit", "--preset", "tiny", "--iterations", "1", "--warmup", "0", "--json", "--threads", "1");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals("tiny", j.get("preset").asText());
+        assertTrue(j.get("median_s").asDouble() > 0);
+        Run timm = run("bench", "vit", "--preset", "tiny", "--timm", "--iterations", "1");
+        assertEquals(0, timm.code(), timm.err());
+        assertTrue(timm.out().contains("TIMM"), timm.out());
+    }
+}

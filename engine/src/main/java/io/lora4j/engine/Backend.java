@@ -105,6 +105,44 @@ public interface Backend extends AutoCloseable {
     /** W + s·B·A: W [O, I] (any float dtype), B [O, r], A [r, I] → F32 [O, I]. The LoRA merge. */
     Tensor addLowRank(Tensor w, float s, Tensor b, Tensor a);
 
+    /**
+     * Σᵢ weights[i]·parts[i] over tensors of one shape → F32 of that shape: the LoRAHub composition
+     * A' = Σ wᵢAᵢ, B' = Σ wᵢBᵢ. Backends that keep the parts on a device (TornadoVM) override it.
+     */
+    default Tensor weightedSum(float[] weights, Tensor... parts) {
+        if (parts.length == 0 || weights.length != parts.length) {
+            throw new IllegalArgumentException("weightedSum: " + weights.length + " weights for " + parts.length + " tensors");
+        }
+        int[] shape = parts[0].shape();
+        double[] acc = new double[parts[0].numel()];
+        for (int i = 0; i < parts.length; i++) {
+            if (!java.util.Arrays.equals(parts[i].shape(), shape)) {
+                throw new IllegalArgumentException("weightedSum: tensor " + i + " has shape " + java.util.Arrays.toString(parts[i].shape())
+                        + ", expected " + java.util.Arrays.toString(shape));
+            }
+            float[] v = parts[i].toFloatArray();
+            for (int j = 0; j < v.length; j++) acc[j] += (double) weights[i] * v[j];
+        }
+        float[] out = new float[acc.length];
+        for (int j = 0; j < out.length; j++) out[j] = (float) acc[j];
+        return Tensor.of(out, shape);
+    }
+
+    /**
+     * The GLoRA weight W0 + W0⊙A + B (see METHODS.md, "Reparameterization"): W0 [O, I] (any float
+     * dtype); A and B broadcast to [O, I] (dense, an [O, 1] vector, a scalar) or are null (path "none").
+     */
+    default Tensor gloraWeight(Tensor w0, Tensor a, Tensor b) {
+        if (w0.rank() != 2) throw new IllegalArgumentException("gloraWeight: W0 must be [O, I], got " + java.util.Arrays.toString(w0.shape()));
+        Tensor w = Tensor.of(w0.toFloatArray(), w0.shape());
+        if (a != null) w = add(w, mul(w0, a));
+        if (b != null) w = add(w, b);
+        if (!java.util.Arrays.equals(w.shape(), w0.shape())) {
+            throw new IllegalArgumentException("gloraWeight: A/B do not broadcast to W0 " + java.util.Arrays.toString(w0.shape()));
+        }
+        return w;
+    }
+
     /** Releases worker threads. The backend must not be used afterwards. */
     @Override
     void close();

@@ -32,8 +32,10 @@ public final class Backends {
                 }
                 if (name.equals("tornadovm")) {
                     throw new BadInputException("backend 'tornadovm' is not available: lora4j was started without the "
-                            + "lora4j-tornadovm module and TornadoVM on its module path. Build with 'mvn -Ptornadovm package', "
-                            + "install the TornadoVM SDK and run through bin/lora4j with TORNADO_SDK set (see README, 'GPU offload').");
+                            + "lora4j-tornadovm module (and TornadoVM) on its path. Install the TornadoVM SDK, set TORNADO_SDK to its "
+                            + "directory (the one holding tornado-argfile), build the module with "
+                            + "'mvn -Ptornadovm -DskipTests -pl tornadovm -am package' and run through bin/lora4j, which then "
+                            + "starts Java with @$TORNADO_SDK/tornado-argfile (see docs/tornadovm.md).");
                 }
                 throw new BadInputException("unknown backend '" + name + "'; known: " + String.join(", ", known));
         }

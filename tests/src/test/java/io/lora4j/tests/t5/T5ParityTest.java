@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lora4j.engine.Backend;
-import io.lora4j.engine.ScalarBackend;
+import io.lora4j.tests.TestBackends;
 import io.lora4j.engine.Tensor;
 import io.lora4j.models.nn.ForwardContext;
 import io.lora4j.models.t5.GenerationConfig;
@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class T5ParityTest {
     static final double LOGIT_TOL = 1e-4;
     static final double LOSS_TOL = 1e-5;
-    final Backend be = new ScalarBackend();
+    final Backend be = TestBackends.shared(); // scalar unless -Dlora4j.test.backend (e.g. -Ptornadovm)
 
     @ParameterizedTest
     @ValueSource(strings = {"relu_tied", "gated_gelu_untied", "gated_silu_deep_dec", "gated_gelu_bf16", "relu_bin"})

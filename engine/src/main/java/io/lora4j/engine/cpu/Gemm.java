@@ -1,0 +1,207 @@
+package io.lora4j.engine.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Blocked GEMM: C[m, n] += A[m, k] · B[k, n], in the classic Goto/BLIS structure.
+ *
+ * <ul>
+ *   <li>B is packed per (KC × up to NC) block into {@code NR}-wide column panels, {@code bp[p·NR + j]}:
+ *       the {@link PanelSource} decides how (a Linear weight W [n, k] is read row by row and
+ *       scattered, widening BF16/F16 to F32 here, so conversion is paid once per packed element and
+ *       amortized over all rows of A).</li>
+ *   <li>A is packed per (MC × KC) block into {@code MR}-tall row panels, {@code ap[p·MR + r]}.</li>
+ *   <li>The micro-kernel keeps an MR × NR tile of C (MR rows × 2 vectors) in registers over KC steps:
+ *       per step two vector loads of B, MR broadcasts of A and 2·MR FMAs.</li>
+ * </ul>
+ * Work is split into tasks over blocks of rows or columns of C (whichever dimension is larger) and
+ * handed out dynamically by {@link Parallel}; each task packs its own panels.
+ */
+public final class Gemm {
+    private Gemm() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    /** Micro-tile: MR rows × NR columns (two vectors). */
+    public static final int MR = 6, NR = 2 * L;
+    /** Cache blocks: KC deep (a KC×NR B panel stays in L1), MC rows of A (in L2), NC columns of B. */
+    static final int KC = 256, MC = 16 * MR, NC = 4096;
+    /** Below this many multiply-adds a call runs on the caller thread. */
+    static final long SERIAL_MACS = 1L << 17;
+
+    /** Packs B[k0 .. k0+kc, j0 .. j0+nr) into dst[dstOff + p·NR + j], zero-filling columns nr..NR-1. */
+    public interface PanelSource {
+        void pack(int k0, int kc, int j0, int nr, float[] dst, int dstOff);
+    }
+
+    /** B [k, n] = Wᵀ for a matrix W [n, k] with contiguous rows (a Linear weight, never transposed in memory). */
+    public static PanelSource transposedRows(MatrixRows w) {
+        return (k0, kc, j0, nr, dst, off) -> {
+            float[] wa = w.heapArray();
+            float[] row = wa == null ? new float[kc] : null;
+            for (int j = 0; j < nr; j++) {
+                float[] src;
+                int s;
+                if (wa != null) {
+                    src = wa;
+                    s = (int) w.rowOffset(j0 + j) + k0;
+                } else {
+                    w.rowToFloat(j0 + j, k0, kc, row, 0);
+                    src = row;
+                    s = 0;
+                }
+                for (int p = 0, d = off + j; p < kc; p++, d += NR) dst[d] = src[s + p];
+            }
+            zeroColumns(kc, nr, dst, off);
+        };
+    }
+
+    /** B [k, n] read from a float array with element strides (sk, sn) from offset {@code base}. */
+    public static PanelSource strided(float[] b, int base, int sk, int sn) {
+        return (k0, kc, j0, nr, dst, off) -> {
+            if (sn == 1) {
+                for (int p = 0; p < kc; p++) System.arraycopy(b, base + (k0 + p) * sk + j0, dst, off + p * NR, nr);
+            } else {
+                for (int j = 0; j < nr; j++) {
+                    int s = base + k0 * sk + (j0 + j) * sn;
+                    for (int p = 0, d = off + j; p < kc; p++, d += NR, s += sk) dst[d] = b[s];
+                }
+            }
+            zeroColumns(kc, nr, dst, off);
+        };
+    }
+
+    private static void zeroColumns(int kc, int nr, float[] dst, int off) {
+        if (nr == NR) return;
+        for (int p = 0; p < kc; p++) java.util.Arrays.fill(dst, off + p * NR + nr, off + (p + 1) * NR, 0f);
+    }
+
+    /**
+     * C[i, j] += Σ_p A[i, p]·B[p, j] for i < m, j < n. A is read from {@code a} at
+     * {@code aOff + i·sam + p·sak}; C is row-major with leading dimension {@code ldc} from {@code cOff}.
+     * {@code par} may be null (run on the caller).
+     */
+    public static void gemm(Parallel par, int m, int n, int k, float[] a, int aOff, int sam, int sak,
+                            PanelSource b, float[] c, int cOff, int ldc) {
+        if (m <= 0 || n <= 0 || k <= 0) return;
+        int threads = par == null ? 1 : par.threads();
+        long macs = (long) m * n * k;
+        int maxTasks = threads == 1 || macs < SERIAL_MACS ? 1 : (int) Math.min(threads * 3L, macs / (SERIAL_MACS / 2));
+        int tilesM = (m + MR - 1) / MR, tilesN = (n + NR - 1) / NR;
+        int splitM, splitN;
+        if (n >= m) {
+            splitN = Math.min(maxTasks, tilesN);
+            splitM = Math.min(Math.max(1, maxTasks / splitN), tilesM);
+        } else {
+            splitM = Math.min(maxTasks, tilesM);
+            splitN = Math.min(Math.max(1, maxTasks / splitM), tilesN);
+        }
+        int rowsPer = (tilesM + splitM - 1) / splitM * MR, colsPer = (tilesN + splitN - 1) / splitN * NR;
+        int tm = (m + rowsPer - 1) / rowsPer, tn = (n + colsPer - 1) / colsPer;
+        Parallel.Body task = t -> {
+            int i0 = (t / tn) * rowsPer, j0 = (t % tn) * colsPer;
+            block(i0, Math.min(m, i0 + rowsPer), j0, Math.min(n, j0 + colsPer), k, a, aOff, sam, sak, b, c, cOff, ldc);
+        };
+        if (par == null || tm * tn == 1) {
+            for (int t = 0; t < tm * tn; t++) task.run(t);
+        } else {
+            par.forEach(tm * tn, task);
+        }
+    }
+
+    /** One task: C[i0..i1, j0..j1) += A·B with its own packing buffers. */
+    private static void block(int i0, int i1, int j0, int j1, int k, float[] a, int aOff, int sam, int sak,
+                              PanelSource b, float[] c, int cOff, int ldc) {
+        int kcMax = Math.min(KC, k);
+        int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
+        float[] bp = new float[kcMax * ncMax];
+        float[] ap = new float[kcMax * Math.min(MC, roundUp(i1 - i0, MR))];
+        for (int jc = j0; jc < j1; jc += NC) {
+            int nc = Math.min(NC, j1 - jc);
+            for (int k0 = 0; k0 < k; k0 += KC) {
+                int kc = Math.min(KC, k - k0);
+                for (int jr = 0; jr < nc; jr += NR) b.pack(k0, kc, jc + jr, Math.min(NR, nc - jr), bp, jr * kc);
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    packA(a, aOff, sam, sak, ic, mc, k0, kc, ap);
+                    for (int jr = 0; jr < nc; jr += NR) {
+                        int nr = Math.min(NR, nc - jr);
+                        for (int ir = 0; ir < mc; ir += MR) {
+                            kernel(kc, ap, ir * kc, bp, jr * kc, c, cOff + (ic + ir) * ldc + jc + jr, ldc, Math.min(MR, mc - ir), nr);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static int roundUp(int x, int q) {
+        return (x + q - 1) / q * q;
+    }
+
+    /** ap[(panel·kc + p)·MR + r] = A[i0 + panel·MR + r, k0 + p], rows past mc zero. */
+    private static void packA(float[] a, int aOff, int sam, int sak, int i0, int mc, int k0, int kc, float[] ap) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int base = ir * kc, rows = Math.min(MR, mc - ir);
+            for (int r = 0; r < rows; r++) {
+                int s = aOff + (i0 + ir + r) * sam + k0 * sak;
+                for (int p = 0, d = base + r; p < kc; p++, d += MR, s += sak) ap[d] = a[s];
+            }
+            for (int r = rows; r < MR; r++) {
+                for (int p = 0, d = base + r; p < kc; p++, d += MR) ap[d] = 0f;
+            }
+        }
+    }
+
+    /** The MR×NR register tile: C[0..mr, 0..nr) += Σ_p ap[p·MR + r] · bp[p·NR + j]. */
+    private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, int mr, int nr) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+        FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++, ao += MR, bo += NR) {
+            FloatVector b0 = FloatVector.fromArray(F, bp, bo);
+            FloatVector b1 = FloatVector.fromArray(F, bp, bo + L);
+            FloatVector a0 = FloatVector.broadcast(F, ap[ao]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            FloatVector a1 = FloatVector.broadcast(F, ap[ao + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            FloatVector a2 = FloatVector.broadcast(F, ap[ao + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            FloatVector a3 = FloatVector.broadcast(F, ap[ao + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            FloatVector a4 = FloatVector.broadcast(F, ap[ao + 4]);
+            c40 = b0.fma(a4, c40);
+            c41 = b1.fma(a4, c41);
+            FloatVector a5 = FloatVector.broadcast(F, ap[ao + 5]);
+            c50 = b0.fma(a5, c50);
+            c51 = b1.fma(a5, c51);
+        }
+        addRow(c, co, c00, c01, nr);
+        if (mr > 1) addRow(c, co + ldc, c10, c11, nr);
+        if (mr > 2) addRow(c, co + 2 * ldc, c20, c21, nr);
+        if (mr > 3) addRow(c, co + 3 * ldc, c30, c31, nr);
+        if (mr > 4) addRow(c, co + 4 * ldc, c40, c41, nr);
+        if (mr > 5) addRow(c, co + 5 * ldc, c50, c51, nr);
+    }
+
+    /** c[off .. off+nr) += (v0 ‖ v1)[0 .. nr). */
+    private static void addRow(float[] c, int off, FloatVector v0, FloatVector v1, int nr) {
+        if (nr == NR) {
+            FloatVector.fromArray(F, c, off).add(v0).intoArray(c, off);
+            FloatVector.fromArray(F, c, off + L).add(v1).intoArray(c, off + L);
+            return;
+        }
+        VectorMask<Float> m0 = F.indexInRange(0, nr), m1 = F.indexInRange(L, nr);
+        FloatVector.fromArray(F, c, off, m0).add(v0).intoArray(c, off, m0);
+        if (nr > L) FloatVector.fromArray(F, c, off + L, m1).add(v1).intoArray(c, off + L, m1);
+    }
+}

@@ -1,0 +1,114 @@
+package io.lora4j.engine.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * y = x·Wᵀ (+ bias) for a few rows of x (batch-1 and small-batch decoding): memory bound, so W is
+ * streamed exactly once, four rows at a time, and every row of x is applied to those four rows
+ * while they are in L1. F32 heap weights are read in place; BF16/F16/segment rows are widened to
+ * F32 in registers into a small per-task buffer (4·K floats, L1-resident) as they stream by.
+ */
+public final class Gemv {
+    private Gemv() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    /** Rows of W per task at least (a task must amortize its hand-off). */
+    static final int GRAIN = 64;
+
+    /**
+     * out[i·n + j] = bias[j] + Σ_p x[i·k + p]·W[j, p] for i < m, j < n; x contiguous [m, k].
+     * bias may be null.
+     */
+    public static void run(Parallel par, int m, float[] x, MatrixRows w, float[] bias, float[] out) {
+        int n = w.rows(), k = w.cols();
+        int grain = Math.max(GRAIN / 4 * 4, (int) Math.min(n, (1L << 16) / Math.max(1, (long) k * m)) / 4 * 4);
+        Parallel.RangeBody body = (from, to) -> rows(m, x, w, bias, out, from, to);
+        if (par == null) body.run(0, n);
+        else par.range(n, Math.max(4, grain), body);
+    }
+
+    private static void rows(int m, float[] x, MatrixRows w, float[] bias, float[] out, int from, int to) {
+        int n = w.rows(), k = w.cols();
+        float[] wa = w.heapArray();
+        float[] buf = wa == null ? new float[4 * k] : null;
+        float[] src = wa == null ? buf : wa;
+        int j = from;
+        for (; j + 4 <= to; j += 4) {
+            int o0, o1, o2, o3;
+            if (wa != null) {
+                o0 = (int) w.rowOffset(j);
+                o1 = (int) w.rowOffset(j + 1);
+                o2 = (int) w.rowOffset(j + 2);
+                o3 = (int) w.rowOffset(j + 3);
+            } else {
+                for (int r = 0; r < 4; r++) w.rowToFloat(j + r, 0, k, buf, r * k);
+                o0 = 0;
+                o1 = k;
+                o2 = 2 * k;
+                o3 = 3 * k;
+            }
+            for (int i = 0; i < m; i++) dot4(x, i * k, src, o0, o1, o2, o3, k, out, i * n + j, bias, j);
+        }
+        for (; j < to; j++) {
+            int o;
+            if (wa != null) {
+                o = (int) w.rowOffset(j);
+            } else {
+                w.rowToFloat(j, 0, k, buf, 0);
+                o = 0;
+            }
+            for (int i = 0; i < m; i++) {
+                float s = dot(x, i * k, src, o, k);
+                out[i * n + j] = bias == null ? s : s + bias[j];
+            }
+        }
+    }
+
+    /** Four dot products of x[xo ..] with w[o0 ..], …, w[o3 ..], written to out[oo .. oo+3] plus bias[bj ..]. */
+    private static void dot4(float[] x, int xo, float[] w, int o0, int o1, int o2, int o3, int k,
+                             float[] out, int oo, float[] bias, int bj) {
+        FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
+        int p = 0;
+        for (int bound = F.loopBound(k); p < bound; p += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + p);
+            s0 = FloatVector.fromArray(F, w, o0 + p).fma(xv, s0);
+            s1 = FloatVector.fromArray(F, w, o1 + p).fma(xv, s1);
+            s2 = FloatVector.fromArray(F, w, o2 + p).fma(xv, s2);
+            s3 = FloatVector.fromArray(F, w, o3 + p).fma(xv, s3);
+        }
+        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD);
+        float r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            float xv = x[xo + p];
+            r0 += xv * w[o0 + p];
+            r1 += xv * w[o1 + p];
+            r2 += xv * w[o2 + p];
+            r3 += xv * w[o3 + p];
+        }
+        if (bias != null) {
+            r0 += bias[bj];
+            r1 += bias[bj + 1];
+            r2 += bias[bj + 2];
+            r3 += bias[bj + 3];
+        }
+        out[oo] = r0;
+        out[oo + 1] = r1;
+        out[oo + 2] = r2;
+        out[oo + 3] = r3;
+    }
+
+    /** Σ a[ao + p]·b[bo + p] for p < k. */
+    static float dot(float[] a, int ao, float[] b, int bo, int k) {
+        FloatVector s = FloatVector.zero(F);
+        int p = 0;
+        for (int bound = F.loopBound(k); p < bound; p += L) {
+            s = FloatVector.fromArray(F, a, ao + p).fma(FloatVector.fromArray(F, b, bo + p), s);
+        }
+        float r = s.reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) r += a[ao + p] * b[bo + p];
+        return r;
+    }
+}

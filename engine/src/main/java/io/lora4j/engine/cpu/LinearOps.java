@@ -1,0 +1,58 @@
+package io.lora4j.engine.cpu;
+
+import io.lora4j.engine.Shapes;
+import io.lora4j.engine.Tensor;
+import java.util.Arrays;
+
+/** x·Wᵀ + bias (GEMV for a few rows, blocked GEMM otherwise) and the LoRA merge W + s·B·A. */
+public final class LinearOps {
+    private LinearOps() {}
+
+    /** Up to this many rows of x take the streaming GEMV path (W read once, no packing). */
+    public static final int GEMV_MAX_ROWS = 8;
+
+    public static Tensor linear(Parallel par, Tensor x, Tensor w, Tensor bias) {
+        if (w.rank() != 2) throw new IllegalArgumentException("linear: weight must be [N, K], got " + Arrays.toString(w.shape()));
+        int n = w.dim(0), k = w.dim(1);
+        Shapes.requireLastDim(x, k, "linear input");
+        if (bias != null) Shapes.requireLastDim(bias, n, "linear bias");
+        int[] shape = x.shape();
+        shape[shape.length - 1] = n;
+        int m = Shapes.prod(shape, 0, shape.length - 1);
+        float[] out = new float[m * n];
+        if (out.length == 0) return Tensor.of(out, shape);
+        float[] bs = bias == null ? null : bias.toFloatArray();
+        if (k == 0) {
+            if (bs != null) for (int i = 0; i < m; i++) System.arraycopy(bs, 0, out, i * n, n);
+            return Tensor.of(out, shape);
+        }
+        float[] xs = x.contiguous().array();
+        MatrixRows wr = MatrixRows.of(w);
+        if (m <= GEMV_MAX_ROWS) {
+            Gemv.run(par, m, xs, wr, bs, out);
+        } else {
+            if (bs != null) for (int i = 0; i < m; i++) System.arraycopy(bs, 0, out, i * n, n);
+            Gemm.gemm(par, m, n, k, xs, 0, k, 1, Gemm.transposedRows(wr), out, 0, n);
+        }
+        return Tensor.of(out, shape);
+    }
+
+    /** W + s·B·A: W [O, I] (any float dtype), B [O, r], A [r, I] → F32 [O, I]. */
+    public static Tensor addLowRank(Parallel par, Tensor w, float s, Tensor b, Tensor a) {
+        if (w.rank() != 2 || b.rank() != 2 || a.rank() != 2) throw new IllegalArgumentException("addLowRank: W, B and A must be matrices");
+        int o = w.dim(0), in = w.dim(1), r = a.dim(0);
+        if (b.dim(0) != o || b.dim(1) != r || a.dim(1) != in) {
+            throw new IllegalArgumentException("addLowRank: W " + Arrays.toString(w.shape()) + ", B " + Arrays.toString(b.shape()) + ", A " + Arrays.toString(a.shape()));
+        }
+        float[] out = new float[o * in];
+        MatrixRows wr = MatrixRows.of(w);
+        par.range(o, Math.max(1, (1 << 15) / Math.max(1, in)), (from, to) -> {
+            for (int i = from; i < to; i++) wr.rowToFloat(i, 0, in, out, i * in);
+        });
+        float[] sb = b.toFloatArray(); // [O, r], scaled by s
+        for (int i = 0; i < sb.length; i++) sb[i] *= s;
+        Tensor ha = Elementwise.heap(a);
+        Gemm.gemm(par, o, in, r, sb, 0, r, 1, Gemm.strided(ha.array(), (int) ha.offset(), (int) ha.stride(0), (int) ha.stride(1)), out, 0, in);
+        return Tensor.of(out, o, in);
+    }
+}

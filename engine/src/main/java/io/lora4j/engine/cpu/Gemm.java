@@ -1,7 +1,6 @@
 package io.lora4j.engine.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -36,23 +35,30 @@ public final class Gemm {
         void pack(int k0, int kc, int j0, int nr, float[] dst, int dstOff);
     }
 
-    /** B [k, n] = Wᵀ for a matrix W [n, k] with contiguous rows (a Linear weight, never transposed in memory). */
+    /**
+     * B [k, n] = Wᵀ for a matrix W [n, k] with contiguous rows (a Linear weight, never transposed in
+     * memory). Heap F32 rows are read in place; other dtypes are first widened row by row into a
+     * small F32 buffer (vectorized BF16 → F32). The transpose into the panel then writes
+     * sequentially while reading NR row streams.
+     */
     public static PanelSource transposedRows(MatrixRows w) {
         return (k0, kc, j0, nr, dst, off) -> {
             float[] wa = w.heapArray();
-            float[] row = wa == null ? new float[kc] : null;
-            for (int j = 0; j < nr; j++) {
-                float[] src;
-                int s;
-                if (wa != null) {
-                    src = wa;
-                    s = (int) w.rowOffset(j0 + j) + k0;
-                } else {
-                    w.rowToFloat(j0 + j, k0, kc, row, 0);
-                    src = row;
-                    s = 0;
+            float[] src;
+            int[] rowAt = new int[nr];
+            if (wa != null) {
+                src = wa;
+                for (int j = 0; j < nr; j++) rowAt[j] = (int) w.rowOffset(j0 + j) + k0;
+            } else {
+                src = new float[nr * kc];
+                for (int j = 0; j < nr; j++) {
+                    w.rowToFloat(j0 + j, k0, kc, src, j * kc);
+                    rowAt[j] = j * kc;
                 }
-                for (int p = 0, d = off + j; p < kc; p++, d += NR) dst[d] = src[s + p];
+            }
+            for (int p = 0; p < kc; p++) {
+                int d = off + p * NR;
+                for (int j = 0; j < nr; j++) dst[d + j] = src[rowAt[j] + p];
             }
             zeroColumns(kc, nr, dst, off);
         };
@@ -118,6 +124,7 @@ public final class Gemm {
         int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
         float[] bp = new float[kcMax * ncMax];
         float[] ap = new float[kcMax * Math.min(MC, roundUp(i1 - i0, MR))];
+        float[] tile = new float[MR * NR];
         for (int jc = j0; jc < j1; jc += NC) {
             int nc = Math.min(NC, j1 - jc);
             for (int k0 = 0; k0 < k; k0 += KC) {
@@ -129,7 +136,8 @@ public final class Gemm {
                     for (int jr = 0; jr < nc; jr += NR) {
                         int nr = Math.min(NR, nc - jr);
                         for (int ir = 0; ir < mc; ir += MR) {
-                            kernel(kc, ap, ir * kc, bp, jr * kc, c, cOff + (ic + ir) * ldc + jc + jr, ldc, Math.min(MR, mc - ir), nr);
+                            kernel(kc, ap, ir * kc, bp, jr * kc, tile);
+                            addTile(tile, c, cOff + (ic + ir) * ldc + jc + jr, ldc, Math.min(MR, mc - ir), nr);
                         }
                     }
                 }
@@ -145,18 +153,30 @@ public final class Gemm {
     private static void packA(float[] a, int aOff, int sam, int sak, int i0, int mc, int k0, int kc, float[] ap) {
         for (int ir = 0; ir < mc; ir += MR) {
             int base = ir * kc, rows = Math.min(MR, mc - ir);
-            for (int r = 0; r < rows; r++) {
-                int s = aOff + (i0 + ir + r) * sam + k0 * sak;
-                for (int p = 0, d = base + r; p < kc; p++, d += MR, s += sak) ap[d] = a[s];
-            }
-            for (int r = rows; r < MR; r++) {
-                for (int p = 0, d = base + r; p < kc; p++, d += MR) ap[d] = 0f;
+            int row0 = aOff + (i0 + ir) * sam + k0 * sak;
+            if (rows == MR) {
+                for (int p = 0, d = base, s = row0; p < kc; p++, d += MR, s += sak) {
+                    ap[d] = a[s];
+                    ap[d + 1] = a[s + sam];
+                    ap[d + 2] = a[s + 2 * sam];
+                    ap[d + 3] = a[s + 3 * sam];
+                    ap[d + 4] = a[s + 4 * sam];
+                    ap[d + 5] = a[s + 5 * sam];
+                }
+            } else {
+                for (int p = 0, d = base, s = row0; p < kc; p++, d += MR, s += sak) {
+                    for (int r = 0; r < MR; r++) ap[d + r] = r < rows ? a[s + r * sam] : 0f;
+                }
             }
         }
     }
 
-    /** The MR×NR register tile: C[0..mr, 0..nr) += Σ_p ap[p·MR + r] · bp[p·NR + j]. */
-    private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc, int mr, int nr) {
+    /**
+     * The MR×NR register tile: tile[r·NR + j] = Σ_p ap[ao + p·MR + r] · bp[bo + p·NR + j].
+     * It only stores its accumulators (plain stores into a small tile buffer): reading C inside this
+     * method made C2 compile the loop about 3× slower (measured), so {@link #addTile} does C += tile.
+     */
+    private static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
@@ -185,23 +205,30 @@ public final class Gemm {
             c50 = b0.fma(a5, c50);
             c51 = b1.fma(a5, c51);
         }
-        addRow(c, co, c00, c01, nr);
-        if (mr > 1) addRow(c, co + ldc, c10, c11, nr);
-        if (mr > 2) addRow(c, co + 2 * ldc, c20, c21, nr);
-        if (mr > 3) addRow(c, co + 3 * ldc, c30, c31, nr);
-        if (mr > 4) addRow(c, co + 4 * ldc, c40, c41, nr);
-        if (mr > 5) addRow(c, co + 5 * ldc, c50, c51, nr);
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
     }
 
-    /** c[off .. off+nr) += (v0 ‖ v1)[0 .. nr). */
-    private static void addRow(float[] c, int off, FloatVector v0, FloatVector v1, int nr) {
-        if (nr == NR) {
-            FloatVector.fromArray(F, c, off).add(v0).intoArray(c, off);
-            FloatVector.fromArray(F, c, off + L).add(v1).intoArray(c, off + L);
-            return;
+    /** C[r, j] += tile[r·NR + j] for r < mr, j < nr. */
+    private static void addTile(float[] tile, float[] c, int co, int ldc, int mr, int nr) {
+        for (int r = 0; r < mr; r++) {
+            int o = co + r * ldc, t = r * NR;
+            if (nr == NR) {
+                FloatVector.fromArray(F, c, o).add(FloatVector.fromArray(F, tile, t)).intoArray(c, o);
+                FloatVector.fromArray(F, c, o + L).add(FloatVector.fromArray(F, tile, t + L)).intoArray(c, o + L);
+            } else {
+                for (int j = 0; j < nr; j++) c[o + j] += tile[t + j];
+            }
         }
-        VectorMask<Float> m0 = F.indexInRange(0, nr), m1 = F.indexInRange(L, nr);
-        FloatVector.fromArray(F, c, off, m0).add(v0).intoArray(c, off, m0);
-        if (nr > L) FloatVector.fromArray(F, c, off + L, m1).add(v1).intoArray(c, off + L, m1);
     }
 }

@@ -124,10 +124,16 @@ class CpuBackendDifferentialTest {
     @Test
     void matmulGridWithBroadcastAndTransposedOperands() {
         SplittableRandom rnd = new SplittableRandom(4);
-        int[] ms = {1, 2, 3, 7, 20};
-        int[] ns = {1, 5, L + 3, 40};
-        int[] ks = {1, 4, L + 1, 64, 270};
-        for (int m : ms) for (int n : ns) for (int k : ks) {
+        int[][] mnk = new int[0][];
+        for (int m : new int[] {1, 2, 7, 20}) for (int n : new int[] {1, L + 3, 40}) for (int k : new int[] {1, L + 1, 64}) {
+            mnk = java.util.Arrays.copyOf(mnk, mnk.length + 1);
+            mnk[mnk.length - 1] = new int[] {m, n, k};
+        }
+        mnk = java.util.Arrays.copyOf(mnk, mnk.length + 2);
+        mnk[mnk.length - 2] = new int[] {13, 33, 300}; // K past the KC block
+        mnk[mnk.length - 1] = new int[] {2, 5, 300};
+        for (int[] c : mnk) {
+            int m = c[0], n = c[1], k = c[2];
             Tensor a = rand(rnd, 2, 3, m, k);
             Tensor bPlain = rand(rnd, 2, 3, k, n);
             Tensor bT = rand(rnd, 2, 3, n, k).transpose(-1, -2);   // Q·Kᵀ style

@@ -16,6 +16,7 @@ public final class BenchCommand implements Runnable {
     public static List<Object> benches() {
         List<Object> b = new ArrayList<>();
         // engine kernels: gemm
+        b.add(new GemmBench());
 
         // T5: t5
 

@@ -1,0 +1,235 @@
+package io.lora4j.tools.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.lora4j.engine.Backend;
+import io.lora4j.engine.BadInputException;
+import io.lora4j.engine.DType;
+import io.lora4j.engine.Tensor;
+import io.lora4j.engine.cpu.Elementwise;
+import io.lora4j.engine.cpu.Parallel;
+import io.lora4j.tools.CommonOptions;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code lora4j bench gemm}: GFLOP/s of {@code Backend.linear} (y = x·Wᵀ, W [N, K] row-major) for
+ * the shapes the T5/ViT models use, with F32 and BF16 weights, and the read bandwidth of a large
+ * array sum in the same run (the ceiling for batch-1 GEMV).
+ */
+@Command(name = "gemm", mixinStandardHelpOptions = true,
+        description = "GEMM/GEMV throughput (GFLOP/s) for F32 and BF16 weights, plus memory read bandwidth.")
+public final class GemmBench implements Callable<Integer> {
+    /** (M, N, K) of issue 2: encoder-sized GEMMs, square GEMMs, batch-1 GEMVs (the last is the T5 LM head). */
+    static final int[][] DEFAULT_SHAPES = {
+        {640, 1024, 1024}, {640, 2816, 1024}, {640, 1024, 2816}, {1024, 1024, 1024}, {2048, 2048, 2048},
+        {1, 1024, 1024}, {1, 32128, 1024},
+    };
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--reps", defaultValue = "7", description = "Timed repetitions per shape (default ${DEFAULT-VALUE}).")
+    int reps;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "Untimed repetitions first (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--shapes", split = ",", paramLabel = "MxNxK",
+            description = "Shapes to run instead of the default set, e.g. 1024x1024x1024,1x32128x1024.")
+    List<String> shapes;
+
+    @Option(names = "--dtypes", split = ",", defaultValue = "F32,BF16", description = "Weight dtypes (F32, BF16, F16; default ${DEFAULT-VALUE}).")
+    List<String> dtypes;
+
+    @Option(names = "--bandwidth-mb", defaultValue = "256", description = "Size of the array summed for the bandwidth figure (default ${DEFAULT-VALUE} MB; 0 skips it).")
+    int bandwidthMb;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** One measured entry; times in seconds. */
+    record Result(int m, int n, int k, String dtype, double bestS, double medianS, int reps) {
+        double flops() {
+            return 2.0 * m * n * k;
+        }
+
+        double weightBytes() {
+            return (double) n * k * DType.valueOf(dtype).byteSize();
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (reps < 1 || warmup < 0) throw new BadInputException("--reps must be ≥ 1 and --warmup ≥ 0");
+        int[][] todo = shapes == null ? DEFAULT_SHAPES : parseShapes(shapes);
+        List<DType> types = new ArrayList<>();
+        for (String d : dtypes) {
+            DType t = DType.fromSafetensors(d);
+            if (t != DType.F32 && t != DType.BF16 && t != DType.F16) throw new BadInputException("--dtypes: '" + d + "' is not one of F32, BF16, F16");
+            types.add(t);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        List<Result> results = new ArrayList<>();
+        double bandwidth = Double.NaN, bandwidthMedian = Double.NaN;
+        try (Backend backend = common.openBackend(); Arena arena = Arena.ofShared()) {
+            if (!common.quiet && !common.json) {
+                err.printf(Locale.ROOT, "backend %s, %d threads, %d-bit vectors; %d warmup + %d timed reps per entry%n",
+                        backend.name(), backend.threads(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), warmup, reps);
+                err.flush();
+            }
+            SplittableRandom rnd = new SplittableRandom(42);
+            for (int[] s : todo) {
+                Tensor x = Tensor.of(uniform(rnd, s[0] * s[2]), s[0], s[2]);
+                float[] wv = uniform(rnd, s[1] * s[2]);
+                for (DType t : types) {
+                    Tensor w = t == DType.F32 ? Tensor.of(wv, s[1], s[2]) : segment(arena, wv, t, s[1], s[2]);
+                    Result r = time(backend, x, w, s, t);
+                    results.add(r);
+                    if (!common.json) printRow(out, r);
+                }
+            }
+            if (bandwidthMb > 0) {
+                double[] bw = bandwidth(backend.threads());
+                bandwidth = bw[0];
+                bandwidthMedian = bw[1];
+                if (!common.json) {
+                    out.printf(Locale.ROOT, "read bandwidth (sum of a %d MB float array, %d threads): best %.1f GB/s, median %.1f GB/s%n",
+                            bandwidthMb, backend.threads(), bandwidth, bandwidthMedian);
+                }
+            }
+            if (common.json) printJson(out, results, backend, bandwidth, bandwidthMedian);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static int[][] parseShapes(List<String> specs) {
+        int[][] r = new int[specs.size()][];
+        for (int i = 0; i < r.length; i++) {
+            String[] p = specs.get(i).toLowerCase(Locale.ROOT).split("x");
+            try {
+                if (p.length != 3) throw new NumberFormatException();
+                r[i] = new int[] {Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2])};
+                for (int v : r[i]) if (v < 1) throw new NumberFormatException();
+            } catch (NumberFormatException e) {
+                throw new BadInputException("--shapes: '" + specs.get(i) + "' is not MxNxK with positive integers");
+            }
+        }
+        return r;
+    }
+
+    private static float[] uniform(SplittableRandom rnd, int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (rnd.nextDouble() * 2 - 1);
+        return v;
+    }
+
+    private static Tensor segment(Arena arena, float[] v, DType t, int rows, int cols) {
+        ValueLayout.OfShort s16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        MemorySegment seg = arena.allocate(2L * v.length, 64);
+        for (int i = 0; i < v.length; i++) {
+            seg.set(s16, 2L * i, t == DType.BF16 ? Tensor.floatToBf16(v[i]) : Float.floatToFloat16(v[i]));
+        }
+        return Tensor.ofSegment(seg, t, rows, cols);
+    }
+
+    /** Runs linear() warmup + reps times; a rep repeats the call until ≥ 20 ms passed (tiny GEMVs). */
+    private Result time(Backend backend, Tensor x, Tensor w, int[] s, DType t) {
+        for (int i = 0; i < warmup; i++) backend.linear(x, w, null);
+        double[] per = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            int calls = 0;
+            long t0 = System.nanoTime(), el;
+            do {
+                backend.linear(x, w, null);
+                calls++;
+                el = System.nanoTime() - t0;
+            } while (el < 20_000_000L);
+            per[r] = el * 1e-9 / calls;
+        }
+        Arrays.sort(per);
+        return new Result(s[0], s[1], s[2], t.name(), per[0], median(per), reps);
+    }
+
+    private static double median(double[] sorted) {
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+    }
+
+    /** GB/s summing a large float array with the backend's thread count: {best, median}. */
+    private double[] bandwidth(int threads) {
+        int n = (int) Math.min(Integer.MAX_VALUE - 64L, (long) bandwidthMb * (1 << 20) / 4);
+        float[] a = new float[n];
+        Arrays.fill(a, 1f);
+        double[] per = new double[reps];
+        try (Parallel par = new Parallel(threads)) {
+            int chunks = threads * 8, chunk = (n + chunks - 1) / chunks;
+            double[] partial = new double[chunks];
+            for (int r = -warmup; r < reps; r++) {
+                long t0 = System.nanoTime();
+                par.forEach(chunks, c -> partial[c] = Elementwise.sum(a, c * chunk, Math.min(n, (c + 1) * chunk)));
+                double el = (System.nanoTime() - t0) * 1e-9;
+                if (r >= 0) per[r] = el;
+            }
+            double total = 0;
+            for (double p : partial) total += p;
+            if (total != n) throw new IllegalStateException("bandwidth probe summed " + total + ", expected " + n);
+        }
+        Arrays.sort(per);
+        double bytes = 4.0 * n;
+        return new double[] {bytes / per[0] / 1e9, bytes / median(per) / 1e9};
+    }
+
+    private static void printRow(PrintWriter out, Result r) {
+        out.printf(Locale.ROOT, "M=%5d N=%6d K=%5d %-4s  best %7.1f GFLOP/s  median %7.1f GFLOP/s  (%.3f ms; W read at %.1f GB/s)%n",
+                r.m, r.n, r.k, r.dtype, r.flops() / r.bestS / 1e9, r.flops() / r.medianS / 1e9, r.medianS * 1e3,
+                r.weightBytes() / r.medianS / 1e9);
+        out.flush();
+    }
+
+    private static void printJson(PrintWriter out, List<Result> results, Backend backend, double bw, double bwMedian) throws Exception {
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Result r : results) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("bench", "gemm");
+            e.put("backend", backend.name());
+            e.put("threads", backend.threads());
+            e.put("m", r.m);
+            e.put("n", r.n);
+            e.put("k", r.k);
+            e.put("weights_dtype", r.dtype);
+            e.put("gflops", r.flops() / r.medianS / 1e9);
+            e.put("gflops_best", r.flops() / r.bestS / 1e9);
+            e.put("ms_median", r.medianS * 1e3);
+            e.put("weights_gbps", r.weightBytes() / r.medianS / 1e9);
+            e.put("reps", r.reps);
+            list.add(e);
+        }
+        if (!Double.isNaN(bw)) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("bench", "read_bandwidth");
+            e.put("threads", backend.threads());
+            e.put("gbps", bwMedian);
+            e.put("gbps_best", bw);
+            list.add(e);
+        }
+        out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(list));
+    }
+}

@@ -11,7 +11,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * The worker pool of one {@code CpuBackend}: {@code threads - 1} daemon workers plus the calling
  * thread. {@link #forEach} hands out task indices dynamically (cores are shared, so static splits
  * would wait on the slowest core). The caller always works too, so nested or concurrent calls
- * cannot deadlock: they just run with fewer helpers.
+ * cannot deadlock: they just run with fewer helpers. After {@link #close()} every call runs on
+ * the caller alone (JUnit, for one, closes AutoCloseable test arguments it is handed).
  */
 public final class Parallel implements AutoCloseable {
     /** A loop body over task indices. */
@@ -56,7 +57,7 @@ public final class Parallel implements AutoCloseable {
      */
     public void forEach(int tasks, Body body) {
         if (tasks <= 0) return;
-        if (tasks == 1 || pool == null || inWorker.get()) {
+        if (tasks == 1 || pool == null || pool.isShutdown() || inWorker.get()) {
             for (int i = 0; i < tasks; i++) body.run(i);
             return;
         }
@@ -75,7 +76,11 @@ public final class Parallel implements AutoCloseable {
             }
         };
         int helpers = Math.min(threads - 1, tasks - 1);
-        for (int h = 0; h < helpers; h++) pool.execute(drain);
+        try {
+            for (int h = 0; h < helpers; h++) pool.execute(drain);
+        } catch (java.util.concurrent.RejectedExecutionException closedMeanwhile) {
+            // close() raced with this call: the caller drains the rest alone
+        }
         drain.run();
         try {
             done.await();

@@ -308,6 +308,15 @@ class CpuBackendDifferentialTest {
     }
 
     @Test
+    void closedBackendStillComputesOnTheCaller() {
+        SplittableRandom rnd = new SplittableRandom(13);
+        Tensor x = rand(rnd, 40, 70), w = rand(rnd, 50, 70);
+        Backend b = new CpuBackend(2);
+        b.close();
+        assertClose("linear after close", REF.linear(x, w, null), b.linear(x, w, null), gemmAtol(70), 1e-5);
+    }
+
+    @Test
     void threadsAndName() {
         assertEquals(3, cpu3.threads());
         assertEquals("cpu", cpu3.name());

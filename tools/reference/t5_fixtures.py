@@ -120,6 +120,47 @@ def expected(model, ids, mask, dec, labels):
     return {k: v.contiguous() for k, v in out.items()}
 
 
+TEXTS = ["translate English to German: The house is wonderful.", "Is this sentence positive? I loved it!",
+         "Numbers 123 and émojis 😀 too", "short"]
+TARGETS = ["Das Haus ist wunderbar.", "yes", "ok", "a much longer target sentence than the others"]
+
+
+def tokenizer_fixture():
+    """A tiny model sharing the vocabulary of tests/fixtures/tokenizer, for the text CLI (generate, score)."""
+    from transformers import T5TokenizerFast
+    tok_dir = os.path.join(ROOT, "..", "tokenizer")
+    tok = T5TokenizerFast.from_pretrained(tok_dir)
+    d = os.path.join(ROOT, "with_tokenizer")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    shutil.copy(os.path.join(tok_dir, "tokenizer.json"), os.path.join(d, "tokenizer.json"))
+    cfg = config(vocab_size=len(tok), d_model=16, d_kv=4, num_heads=4, d_ff=24, feed_forward_proj="gated-gelu",
+                 tie_word_embeddings=False)
+    torch.manual_seed(77)
+    model = T5ForConditionalGeneration(T5Config(**cfg)).eval()
+    model.lm_head.weight = torch.nn.Parameter(torch.randn(cfg["vocab_size"], cfg["d_model"]) * 0.3)
+    perturb(model, 78)
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=1)
+    save_file(state_dict_for_file(model, False), os.path.join(d, "model.safetensors"), metadata={"format": "pt"})
+    ref = T5ForConditionalGeneration.from_pretrained(d, dtype=torch.float32).eval()
+    enc = tok(TEXTS, padding=True, return_tensors="pt")
+    lab = tok(TARGETS, padding=True, return_tensors="pt").input_ids
+    lab[lab == tok.pad_token_id] = -100
+    out = {"texts": TEXTS, "targets": TARGETS}
+    with torch.no_grad():
+        o = ref(input_ids=enc.input_ids, attention_mask=enc.attention_mask, labels=lab)
+        ce = torch.nn.functional.cross_entropy(o.logits.transpose(1, 2), lab, ignore_index=-100, reduction="none")
+        out["loss"] = float(o.loss)
+        out["loss_per_example"] = (ce.sum(dim=1) / (lab != -100).sum(dim=1)).tolist()
+        for key, kw in (("greedy", dict(num_beams=1)), ("beam3", dict(num_beams=3))):
+            seq = ref.generate(input_ids=enc.input_ids, attention_mask=enc.attention_mask, max_new_tokens=12,
+                               do_sample=False, use_cache=False, **kw)
+            out[key] = tok.batch_decode(seq, skip_special_tokens=True)
+    with open(os.path.join(d, "expected.json"), "w") as f:
+        json.dump(out, f, indent=1, ensure_ascii=False)
+
+
 def main():
     torch.set_num_threads(1)
     os.makedirs(ROOT, exist_ok=True)
@@ -166,6 +207,7 @@ def main():
         save_file(exp, os.path.join(d, "expected.safetensors"))
         eos_rows = {k: int((exp[k] == 1).any(dim=1).sum()) for k in GEN}
         print(name, "rows ending in EOS:", eos_rows, "max|logit|", float(exp["logits"].abs().max()), file=sys.stderr)
+    tokenizer_fixture()
     # HF's relative position buckets for FLAN-T5's settings (32 buckets, max distance 128), relative positions
     # -600..600 (key - query), bidirectional (encoder) and causal (decoder): checks bucket edges beyond the tiny models
     from transformers.models.t5.modeling_t5 import T5Attention

@@ -17,6 +17,8 @@ final class Subcommands {
         c.add(new io.lora4j.tools.lora.MergeCommand());
 
         // T5: generate, score, forward
+        c.add(new GenerateCommand());
+        c.add(new ScoreCommand());
         c.add(new ForwardCommand());
 
         // ViT: classify

@@ -42,6 +42,61 @@ class T5CliTest {
         assertTrue(e <= 1e-4 * Math.max(1, T5Fixture.maxAbs(f.get("enc_hidden." + last))), "encoder_last_hidden_state " + e);
     }
 
+    static com.fasterxml.jackson.databind.JsonNode expectedText() throws Exception {
+        return new com.fasterxml.jackson.databind.ObjectMapper().readTree(T5Fixture.ROOT.resolve("with_tokenizer/expected.json").toFile());
+    }
+
+    static java.util.List<String> strings(com.fasterxml.jackson.databind.JsonNode arr) {
+        java.util.List<String> l = new java.util.ArrayList<>();
+        arr.forEach(n -> l.add(n.asText()));
+        return l;
+    }
+
+    @Test
+    void generateGreedyAndBeamMatchHfDecodedText() throws Exception {
+        var exp = expectedText();
+        java.util.List<String> texts = strings(exp.get("texts"));
+        for (String[] mode : new String[][] {{"greedy", "1"}, {"beam3", "3"}}) {
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("generate", "--model", "fixtures/t5/with_tokenizer",
+                    "--max-new-tokens", "12", "--num-beams", mode[1], "--backend", "scalar", "--json"));
+            args.addAll(texts);
+            Run r = run(args.toArray(String[]::new));
+            assertEquals(0, r.code(), r.err());
+            var out = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out()).get("outputs");
+            for (int i = 0; i < texts.size(); i++) {
+                assertEquals(exp.get(mode[0]).get(i).asText(), out.get(i).get("output").asText(), mode[0] + " input " + i);
+            }
+        }
+    }
+
+    @Test
+    void scoreMatchesHfLossFromJsonl(@TempDir Path tmp) throws Exception {
+        var exp = expectedText();
+        java.util.List<String> in = strings(exp.get("texts")), tg = strings(exp.get("targets"));
+        StringBuilder sb = new StringBuilder();
+        var om = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (int i = 0; i < in.size(); i++) {
+            // both layouts: {"input","output"} and BBH's {"context","completion"}
+            var o = om.createObjectNode();
+            o.put(i % 2 == 0 ? "input" : "context", in.get(i)).put(i % 2 == 0 ? "output" : "completion", tg.get(i));
+            sb.append(o).append('\n');
+        }
+        Path f = tmp.resolve("ex.jsonl");
+        java.nio.file.Files.writeString(f, sb.toString());
+        Run r = run("score", "--model", "fixtures/t5/with_tokenizer", "--examples", f.toString(), "--backend", "scalar", "--json");
+        assertEquals(0, r.code(), r.err());
+        var j = om.readTree(r.out());
+        assertEquals(exp.get("loss").asDouble(), j.get("token_mean_loss").asDouble(), 1e-5);
+        assertEquals(exp.get("loss").asDouble() / in.size(), j.get("lorahub_loss").asDouble(), 1e-5);
+        for (int i = 0; i < in.size(); i++) {
+            assertEquals(exp.get("loss_per_example").get(i).asDouble(), j.get("per_example").get(i).get("loss").asDouble(), 1e-5);
+        }
+        java.nio.file.Files.writeString(f, sb + "{\"input\": \"x\"}\n");
+        Run bad = run("score", "--model", "fixtures/t5/with_tokenizer", "--examples", f.toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("ex.jsonl:5") && bad.err().contains("output"), bad.err());
+    }
+
     @Test
     void forwardRejectsInputsWithoutIdsAndUnknownModels(@TempDir Path tmp) {
         Run r = run("forward", "--model", "fixtures/t5/relu_tied", "--input", "fixtures/t5/buckets.safetensors",

@@ -30,6 +30,8 @@ import picocli.CommandLine.Spec;
         "Run a model once on input tensors from a safetensors file and write its outputs (F32) to another.",
         "  t5: reads input_ids [B,S], optional attention_mask [B,S], decoder_input_ids [B,T] (integer dtypes);",
         "      writes logits [B,T,V] and encoder_last_hidden_state [B,S,D].",
+        "  vit: reads pixel_values [B,3,H,W] (float, preprocessed, at the model's image size);",
+        "      writes logits [B,L] (with a head), last_hidden_state [B,T,D], pooler_output [B,D] (ViTModel).",
         "The output is written atomically; the input file is never modified."})
 public final class ForwardCommand implements Callable<Integer> {
 
@@ -45,6 +47,7 @@ public final class ForwardCommand implements Callable<Integer> {
         h.put("t5", new T5ForwardHandler());
         h.put("mt5", new T5ForwardHandler());
         // ViT
+        h.put("vit", new ViTForwardHandler());
         return h;
     }
 

@@ -100,7 +100,13 @@ public final class ViTForImageClassification {
     /** Encoder + pooling + head from precomputed embeddings [B, T, D] → logits [B, num_labels]. */
     public Tensor classifyFromEmbeddings(Backend backend, Tensor embeddingOutput, ForwardContext ctx) {
         requireHead();
-        return classifier.forward(backend, pooled(backend, vit.encodeFromEmbeddings(backend, embeddingOutput, ctx)), ctx);
+        return classifyLastHiddenState(backend, vit.encodeFromEmbeddings(backend, embeddingOutput, ctx), ctx);
+    }
+
+    /** Pooling + head on the encoder output [B, T, D] (after the final norm) → logits [B, num_labels]. */
+    public Tensor classifyLastHiddenState(Backend backend, Tensor lastHiddenState, ForwardContext ctx) {
+        requireHead();
+        return classifier.forward(backend, pooled(backend, lastHiddenState), ctx);
     }
 
     /** The classifier's input [B, D] from the last hidden state [B, T, D]. */

@@ -116,12 +116,14 @@ public final class ViTModel {
 
     public Output forward(Backend backend, Tensor pixelValues, boolean interpolatePosEncoding, ForwardContext ctx) {
         Tensor last = encodeFromEmbeddings(backend, embeddings(backend, pixelValues, interpolatePosEncoding), ctx);
-        Tensor pooled = null;
-        if (pooler != null) {
-            float[] v = pooler.forward(backend, last.select(1, 0), ctx).toFloatArray();
-            for (int i = 0; i < v.length; i++) v[i] = (float) Math.tanh(v[i]);
-            pooled = Tensor.of(v, last.dim(0), v.length / last.dim(0));
-        }
-        return new Output(last, pooled);
+        return new Output(last, pooler == null ? null : poolerOutput(backend, last, ctx));
+    }
+
+    /** HF's ViTPooler: tanh(dense(last[:, 0])) → [B, D]; requires {@link #hasPooler()}. */
+    public Tensor poolerOutput(Backend backend, Tensor lastHiddenState, ForwardContext ctx) {
+        if (pooler == null) throw new IllegalStateException("this ViTModel has no pooler");
+        float[] v = pooler.forward(backend, lastHiddenState.select(1, 0), ctx).toFloatArray();
+        for (int i = 0; i < v.length; i++) v[i] = (float) Math.tanh(v[i]);
+        return Tensor.of(v, lastHiddenState.dim(0), v.length / lastHiddenState.dim(0));
     }
 }

@@ -12,6 +12,10 @@ import io.lora4j.engine.Tensor;
 import io.lora4j.tools.Lora4jCli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import io.lora4j.engine.io.SafetensorsFile;
+import io.lora4j.engine.io.SafetensorsWriter;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -80,6 +84,25 @@ class ViTCliTest {
         Run noHead = run("classify", "--model", DIR.resolve("hf-vit-model").toString(), DIR.resolve("images/rgb.png").toString());
         assertEquals(2, noHead.code());
         assertTrue(noHead.err().contains("no classification head"), noHead.err());
+    }
+
+    /** forward: pixel_values from the fixture → HF's logits and last hidden state (1e-4); ViTModel → pooler_output. */
+    @Test
+    void forwardWritesLogits(@TempDir Path dir) {
+        Path in = dir.resolve("in.safetensors"), out = dir.resolve("out.safetensors");
+        new SafetensorsWriter().add("pixel_values", expected("pixel_values")).write(in);
+        Run r = run("forward", "--model", DIR.resolve("hf-vit-cls").toString(), "--input", in.toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        SafetensorsFile f = SafetensorsFile.open(out);
+        VitFixtures.assertClose(f.get("logits"), expected("logits"), 1e-4f, "forward logits");
+        VitFixtures.assertClose(f.get("last_hidden_state"), expected("last_hidden_state"), 1e-4f, "forward last_hidden_state");
+        Run m = run("forward", "--model", DIR.resolve("hf-vit-model").toString(), "--input", in.toString(), "--out", out.toString());
+        assertEquals(0, m.code(), m.err());
+        VitFixtures.assertClose(SafetensorsFile.open(out).get("pooler_output"), expected("model_pooler_output"), 1e-4f, "pooler_output");
+        new SafetensorsWriter().add("pixel_values", expected("pixel_values_48")).write(in);
+        Run bad = run("forward", "--model", DIR.resolve("hf-vit-cls").toString(), "--input", in.toString(), "--out", out.toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("doesn't match model"), bad.err());
     }
 
     @Test

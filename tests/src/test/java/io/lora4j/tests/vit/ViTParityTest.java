@@ -133,6 +133,25 @@ class ViTParityTest {
         assertClose(m.logits(b, px), expected("logits"), TOL, "original after rewrite");
     }
 
+    /** timm checkpoints without our vit_arch.json: heads must come from somewhere; timm's hub config.json works. */
+    @Test
+    void timmHubConfigAndMissingHeads(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Files.copy(DIR.resolve("timm-vit/model.safetensors"), dir.resolve("model.safetensors"));
+        BadInputException e = assertThrows(BadInputException.class, () -> ViTForImageClassification.load(dir));
+        assertTrue(e.getMessage().contains("num_attention_heads is required"), e.getMessage());
+        java.nio.file.Files.writeString(dir.resolve("config.json"), """
+                {"architecture": "vit_test_patch8_32", "num_classes": 5, "num_heads": 4, "global_pool": "token",
+                 "layer_norm_eps": 1e-12, "label_names": ["a", "b", "c", "d", "e"],
+                 "pretrained_cfg": {"input_size": [3, 32, 32], "interpolation": "bicubic", "crop_pct": 0.9,
+                                    "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5]}}""");
+        ViTForImageClassification m = ViTForImageClassification.load(dir);
+        assertEquals(List.of("a", "b", "c", "d", "e"), m.labels());
+        assertClose(m.logits(new ScalarBackend(), expected("pixel_values")), expected("logits"), TOL, "timm hub config");
+        var proc = io.lora4j.models.image.ViTImageProcessor.forModel(dir, 32);
+        assertEquals(35, proc.shortestEdge()); // floor(32 / 0.9), then a 32×32 center crop
+        assertEquals(32, proc.preprocess(List.of(new io.lora4j.models.image.RgbImage(40, 50, new byte[40 * 50 * 3]))).dim(3));
+    }
+
     @Test
     void badCheckpointsNameTheProblem() {
         var src = io.lora4j.engine.io.Checkpoints.open(DIR.resolve("hf-vit-cls"));

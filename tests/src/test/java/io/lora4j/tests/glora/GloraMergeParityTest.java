@@ -8,7 +8,8 @@ import io.lora4j.adapters.glora.GloraLinear;
 import io.lora4j.adapters.glora.GloraMerge;
 import io.lora4j.adapters.glora.GloraSupernet;
 import io.lora4j.adapters.glora.LayerShape;
-import io.lora4j.engine.ScalarBackend;
+import io.lora4j.engine.Backend;
+import io.lora4j.tests.TestBackends;
 import io.lora4j.engine.Tensor;
 import io.lora4j.engine.io.SafetensorsFile;
 import io.lora4j.engine.io.TensorSource;
@@ -60,7 +61,7 @@ class GloraMergeParityTest {
             GloraSupernet supernet = GloraSupernet.read(sn, layers);
             assertEquals(4, supernet.rank());
             assertEquals(2, supernet.extra().size(), "the new head");
-            ScalarBackend be = new ScalarBackend();
+            Backend be = TestBackends.shared(); // scalar unless -Dlora4j.test.backend (e.g. -Ptornadovm)
             java.util.Random r = new java.util.Random(1);
             for (int k = 0; k < 4; k++) {
                 GloraConfig cfg = GloraConfig.read(dir.resolve("configs/cfg" + k + ".json"));

@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lora4j.adapters.lora.CheckpointMerge;
 import io.lora4j.adapters.lora.LoraAdapter;
 import io.lora4j.adapters.lorahub.LoraHubComposer;
-import io.lora4j.engine.ScalarBackend;
+import io.lora4j.engine.Backend;
+import io.lora4j.tests.TestBackends;
 import io.lora4j.engine.Tensor;
 import io.lora4j.engine.io.Checkpoints;
 import io.lora4j.engine.io.SafetensorsFile;
@@ -28,7 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Tolerance 1e-5 absolute on weights of magnitude ~0.3 (float32 products of rank ≤ 4, summation order differs).
  */
 class LoraMergeParityTest {
-    final ScalarBackend be = new ScalarBackend();
+    final Backend be = TestBackends.shared(); // scalar unless -Dlora4j.test.backend (e.g. -Ptornadovm)
 
     @ParameterizedTest
     @ValueSource(strings = {"plain", "rslora", "pattern", "regex", "layers"})

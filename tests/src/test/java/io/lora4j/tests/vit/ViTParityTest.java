@@ -13,6 +13,7 @@ import io.lora4j.engine.Backend;
 import io.lora4j.engine.Backends;
 import io.lora4j.engine.BadInputException;
 import io.lora4j.engine.ScalarBackend;
+import io.lora4j.tests.TestBackends;
 import io.lora4j.engine.Tensor;
 import io.lora4j.models.nn.ForwardContext;
 import io.lora4j.models.nn.Linear;
@@ -37,7 +38,7 @@ class ViTParityTest {
     static final Backend CPU = Backends.create("cpu", 2);
 
     static Stream<Backend> backends() {
-        return Stream.of(new ScalarBackend(), CPU);
+        return Stream.concat(Stream.of(new ScalarBackend(), CPU), TestBackends.extra()); // + tornadovm with -Ptornadovm
     }
 
     @AfterAll

@@ -17,11 +17,13 @@ final class AddedTokenMatcher {
 
     private final Map<Character, List<AddedToken>> byFirstChar = new HashMap<>();
     private final boolean empty;
+    private final boolean[] isFirstChar = new boolean[65536];
 
     AddedTokenMatcher(List<AddedToken> tokens) {
         for (AddedToken t : tokens) {
             if (t.content().isEmpty()) continue;
             byFirstChar.computeIfAbsent(t.content().charAt(0), k -> new ArrayList<>()).add(t);
+            isFirstChar[t.content().charAt(0)] = true;
         }
         for (List<AddedToken> l : byFirstChar.values()) l.sort(Comparator.comparingInt((AddedToken t) -> t.content().length()).reversed());
         empty = byFirstChar.isEmpty();
@@ -36,6 +38,10 @@ final class AddedTokenMatcher {
         int startOffset = 0;
         int i = 0;
         while (i < s.length()) {
+            if (!isFirstChar[s.charAt(i)]) {
+                i++;
+                continue;
+            }
             List<AddedToken> cands = byFirstChar.get(s.charAt(i));
             AddedToken match = null;
             if (cands != null) {

@@ -41,6 +41,42 @@ class NormalizerPiecesTest {
         assertFalse(p.removesFirstChar("Ax"));
     }
 
+    /** The plain algorithm (every grapheme found with BreakIterator), to check normalize's fast path against. */
+    static String reference(PrecompiledCharsmap p, String s) {
+        StringBuilder out = new StringBuilder();
+        java.text.BreakIterator it = java.text.BreakIterator.getCharacterInstance(java.util.Locale.ROOT);
+        it.setText(s);
+        int start = it.first();
+        for (int end = it.next(); end != java.text.BreakIterator.DONE; start = end, end = it.next()) {
+            String g = s.substring(start, end);
+            String n = PrecompiledCharsmap.utf8Length(g) < 6 ? p.transform(g) : null;
+            if (n != null) {
+                out.append(n);
+                continue;
+            }
+            g.codePoints().forEach(cp -> {
+                String c = new String(Character.toChars(cp));
+                String r = p.transform(c);
+                out.append(r != null ? r : c);
+            });
+        }
+        return out.toString();
+    }
+
+    @Test
+    void precompiledFastPathMatchesPlainGraphemeWalk() {
+        PrecompiledCharsmap p = small();
+        String[] alphabet = {"A", "e", "\u0301", "\u0308", "\r", "\n", " ", "\u200b", "\u3000", "\ufb01", "\u1100", "\u1161",
+            "\uac00", "\ud83c\udde9", "\ud83d\udc4d", "\ud83c\udffd", "\u200d", "\u0600", "x", "\u0915", "\u093f", "\u00e9"};
+        java.util.Random rnd = new java.util.Random(7);
+        for (int t = 0; t < 3000; t++) {
+            StringBuilder b = new StringBuilder();
+            for (int i = rnd.nextInt(12); i > 0; i--) b.append(alphabet[rnd.nextInt(alphabet.length)]);
+            String s = b.toString();
+            assertEquals(reference(p, s), p.normalize(s), () -> "input " + s.codePoints().mapToObj(Integer::toHexString).toList());
+        }
+    }
+
     @Test
     void precompiledRejectsTruncatedMaps() {
         assertThrows(BadInputException.class, () -> PrecompiledCharsmap.parse(new byte[] {1, 2}, "f"));

@@ -108,7 +108,9 @@ def corpus():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    work = tempfile.mkdtemp()
+    work = os.path.join(tempfile.gettempdir(), "lora4j_tokenizer_fixtures")  # fixed: spiece.model records the path
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
     try:
         with open(os.path.join(work, "train.txt"), "w", encoding="utf-8") as f:
             f.write("\n".join(train_text()))
@@ -140,6 +142,16 @@ def main():
                 "decoded": tok.decode(ids, skip_special_tokens=False),
             }
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    # batches: truncation keeps </s>, right padding with <pad>, attention masks (HF tokenizer(list, ...))
+    batch_texts = [lines[7], lines[60], "", "translate English to German: The house is wonderful.", "a " * 40, "<extra_id_0> x"]
+    batches = []
+    for max_length, padding in [(12, "longest"), (12, "max_length"), (None, "longest"), (5, "do_not_pad")]:
+        enc = tok(batch_texts, max_length=max_length, truncation=max_length is not None, padding=padding)
+        batches.append({"texts": batch_texts, "max_length": max_length, "padding": padding,
+                        "input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]})
+    with open(os.path.join(OUT, "batch.json"), "w", encoding="utf-8") as f:
+        json.dump(batches, f, ensure_ascii=False)
 
     base = json.load(open(os.path.join(OUT, "tokenizer.json"), encoding="utf-8"))
     charsmap = base["normalizer"]["precompiled_charsmap"]

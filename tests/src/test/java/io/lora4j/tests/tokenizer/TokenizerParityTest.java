@@ -1,5 +1,6 @@
 package io.lora4j.tests.tokenizer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -7,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lora4j.models.tokenizer.BatchEncoding;
+import io.lora4j.models.tokenizer.Padding;
 import io.lora4j.models.tokenizer.T5Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -90,6 +93,33 @@ class TokenizerParityTest {
         assertEquals(1100, tok.vocabSize());
         assertEquals(tok.tokenToId("<extra_id_0>"), 1099);
         check(tok, corpus(), "spiece.model");
+    }
+
+    @Test
+    void batchTruncationPaddingAndMasksMatchHf() throws IOException {
+        T5Tokenizer tok = T5Tokenizer.load(DIR);
+        JsonNode cases = JSON.readTree(DIR.resolve("batch.json").toFile());
+        assertEquals(4, cases.size());
+        for (JsonNode c : cases) {
+            List<String> texts = new ArrayList<>();
+            c.get("texts").forEach(t -> texts.add(t.asText()));
+            int maxLength = c.get("max_length").isNull() ? 0 : c.get("max_length").asInt();
+            Padding padding = switch (c.get("padding").asText()) {
+                case "longest" -> Padding.LONGEST;
+                case "max_length" -> Padding.MAX_LENGTH;
+                default -> Padding.NONE;
+            };
+            BatchEncoding b = tok.encodeBatch(texts, maxLength, padding);
+            String what = c.get("padding").asText() + " max_length=" + c.get("max_length");
+            for (int i = 0; i < texts.size(); i++) {
+                assertArrayEquals(ids(c.get("input_ids").get(i)), b.ids()[i], what + " row " + i);
+                assertArrayEquals(ids(c.get("attention_mask").get(i)), b.attentionMask()[i], what + " mask row " + i);
+            }
+            if (padding == Padding.LONGEST) {
+                assertEquals(tok.encodeBatch(texts, maxLength, true).maxLength(), b.maxLength());
+                assertEquals(texts.size() * b.maxLength(), b.flatIds().length);
+            }
+        }
     }
 
     @Test

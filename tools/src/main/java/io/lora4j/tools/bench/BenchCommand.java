@@ -25,6 +25,9 @@ public final class BenchCommand implements Runnable {
 
         // LoRA / GLoRA merges: merge
 
+        // tokenizer: tokenizer
+        b.add(new TokenizerBench());
+
         return b;
     }
 

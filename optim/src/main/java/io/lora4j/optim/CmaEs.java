@@ -14,7 +14,8 @@ import org.apache.commons.math3.linear.RealMatrix;
  * handled by reflection (a sampled point outside the box is mirrored into it, and the repaired point
  * enters the update). Seeded; optional IPOP restarts (population doubled each restart) while budget is left.
  *
- * <p>Two interfaces: {@link #minimize} (an {@link Optimizer}), and the ask/tell {@link State} for callers
+ * <p>Two interfaces: {@link #minimize} (an {@link Optimizer}; a {@link BatchObjective} gets each
+ * generation in one call), and the ask/tell {@link State} for callers
  * that evaluate a whole population together (a batched forward pass):
  * <pre>{@code
  * CmaEs.State s = CmaEs.start(x0, 0.5, Bounds.box(n, -1.5, 1.5), 0, seed);
@@ -64,12 +65,10 @@ public final class CmaEs implements Optimizer {
             while (!log.exhausted() && !s.shouldStop()) {
                 double[][] xs = s.ask();
                 if (xs.length > log.remaining()) { // last partial generation: spend the rest of the budget, no update
-                    for (int k = 0; !log.exhausted(); k++) log.evaluate(xs[k]);
+                    log.evaluateAll(Arrays.copyOf(xs, log.remaining()));
                     break;
                 }
-                double[] v = new double[xs.length];
-                for (int k = 0; k < xs.length; k++) v[k] = log.evaluate(xs[k]);
-                s.tell(xs, v);
+                s.tell(xs, log.evaluateAll(xs));
             }
         }
         return log.result();

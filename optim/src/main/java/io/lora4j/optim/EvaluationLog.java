@@ -41,6 +41,27 @@ final class EvaluationLog {
         if (count >= budget) throw new IllegalStateException("budget of " + budget + " evaluations exhausted");
         double[] copy = x.clone();
         double v = f.value(copy);
+        record(x, v);
+        return v;
+    }
+
+    /** Evaluates all of {@code xs} (at most {@link #remaining()}), in one call when the objective is a {@link BatchObjective}. */
+    double[] evaluateAll(double[][] xs) {
+        if (xs.length > remaining()) throw new IllegalStateException("batch of " + xs.length + " exceeds the " + remaining() + " evaluations left");
+        if (!(f instanceof BatchObjective b)) {
+            double[] v = new double[xs.length];
+            for (int k = 0; k < xs.length; k++) v[k] = evaluate(xs[k]);
+            return v;
+        }
+        double[][] copies = new double[xs.length][];
+        for (int k = 0; k < xs.length; k++) copies[k] = xs[k].clone();
+        double[] v = b.values(copies);
+        if (v == null || v.length != xs.length) throw new IllegalStateException("batch objective returned " + (v == null ? "null" : v.length + " values") + " for " + xs.length + " points");
+        for (int k = 0; k < xs.length; k++) record(xs[k], v[k]);
+        return v.clone();
+    }
+
+    private void record(double[] x, double v) {
         if (count == history.length) history = Arrays.copyOf(history, 2 * count);
         history[count++] = v;
         double key = Double.isNaN(v) ? Double.POSITIVE_INFINITY : v;
@@ -48,7 +69,6 @@ final class EvaluationLog {
             best = x.clone();
             bestValue = key;
         }
-        return v;
     }
 
     int count() {

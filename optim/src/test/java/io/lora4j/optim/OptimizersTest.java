@@ -93,7 +93,8 @@ class OptimizersTest {
     void autoRuleAndNames() {
         assertEquals(java.util.List.of("cma", "bobyqa", "es", "random", "auto"), Optimizers.names());
         assertEquals("bobyqa", Optimizers.autoChoice(20, 40));
-        assertEquals("cma", Optimizers.autoChoice(10, 1000));
+        assertEquals("bobyqa", Optimizers.autoChoice(10, 1000));
+        assertEquals("cma", Optimizers.autoChoice(10, 1001));
         assertEquals("es", Optimizers.autoChoice(1, 100));
         assertEquals("random", Optimizers.autoChoice(5, 1));
         assertEquals("bobyqa", Optimizers.byName("auto", 20, 40).name());
@@ -126,5 +127,22 @@ class OptimizersTest {
         assertEquals(60 * s.populationSize(), s.evaluations());
         assertTrue(s.bestValue() < 1e-3, "sphere 8-D after 60 generations: " + s.bestValue());
         assertTrue(s.sigma() < 0.1);
+    }
+
+    @Test
+    void cmaHandsWholeGenerationsToABatchObjective() {
+        java.util.List<Integer> batches = new java.util.ArrayList<>();
+        BatchObjective f = xs -> {
+            batches.add(xs.length);
+            double[] v = new double[xs.length];
+            for (int k = 0; k < xs.length; k++) v[k] = TestFunctions.sphere(xs[k]);
+            return v;
+        };
+        int lambda = CmaEs.defaultPopulationSize(20);
+        OptimizationResult r = new CmaEs().minimize(f, filled(20, 0.5), Bounds.box(20, -1.5, 1.5), 0.5, 40, 3);
+        assertEquals(40, r.evaluations());
+        assertEquals(java.util.List.of(lambda, lambda, lambda, 40 - 3 * lambda), batches); // λ = 12: three generations and a partial one
+        OptimizationResult same = new CmaEs().minimize((Objective) x -> TestFunctions.sphere(x), filled(20, 0.5), Bounds.box(20, -1.5, 1.5), 0.5, 40, 3);
+        assertArrayEquals(same.valueHistory(), r.valueHistory());
     }
 }

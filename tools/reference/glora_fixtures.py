@@ -241,7 +241,7 @@ def main():
         with torch.no_grad():
             t_logits.append(timm_forward(sd2, x, lin))
         t_merged.append(merged)
-    timm_cfg = {"architecture": "vit_tiny_glora_fixture", "num_classes": CLASSES, "num_features": HID, "global_pool": "token",
+    timm_cfg = {"architecture": "vit_tiny_glora_fixture", "num_attention_heads": HEADS, "num_classes": CLASSES, "num_features": HID, "global_pool": "token",
                 "model_args": {"img_size": IMG, "patch_size": PATCH, "embed_dim": HID, "depth": DEPTH, "num_heads": HEADS,
                                "mlp_ratio": INTER / HID, "qkv_bias": True},
                 "pretrained_cfg": {"input_size": [3, IMG, IMG], "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.5, 0.5],

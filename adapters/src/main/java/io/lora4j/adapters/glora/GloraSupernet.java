@@ -36,11 +36,14 @@ public final class GloraSupernet {
         this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(extra));
     }
 
-    /** True for layers GLoRA adapts: every linear layer except the classification head ({@code head}, {@code classifier}). */
+    /**
+     * True for layers GLoRA adapts: every linear layer except the classification head ({@code head},
+     * {@code classifier}) and HF's pooler (unused by image classification).
+     */
     public static boolean isAdapted(String layerName) {
         String last = layerName.substring(layerName.lastIndexOf('.') + 1);
         return !(layerName.equals("head") || layerName.equals("classifier") || layerName.startsWith("head.")
-                || last.equals("head") || last.equals("classifier"));
+                || last.equals("head") || last.equals("classifier") || layerName.contains("pooler."));
     }
 
     /** A fresh supernet initialized as METHODS.md (every path zero: the model is the pretrained model). */
@@ -60,6 +63,19 @@ public final class GloraSupernet {
     public static GloraSupernet read(TensorSource src, List<LayerShape> shapes) {
         if (shapes.isEmpty()) throw new BadInputException(src.origin() + ": the model has no adapted layers");
         String first = shapes.getFirst().name() + ".Ad";
+        if (!src.contains(first)) {
+            // a checkpoint that nests the dict (e.g. {"model": {...}} or {"state_dict": {...}}): strip the common prefix
+            for (String n : src.names()) {
+                if (n.endsWith("." + first)) {
+                    String prefix = n.substring(0, n.length() - first.length());
+                    Map<String, Tensor> stripped = new LinkedHashMap<>();
+                    for (String m : src.names()) if (m.startsWith(prefix)) stripped.put(m.substring(prefix.length()), src.get(m));
+                    return read(io.lora4j.engine.io.Checkpoints.of(src.origin() + " (under '" + prefix + "')", stripped), shapes);
+                }
+            }
+            throw new BadInputException(src.origin() + ": missing tensor '" + first + "': not a GLoRA supernet for this model "
+                    + "(expected tensors named <layer>.Ad ... with the model's layer names, e.g. '" + first + "')");
+        }
         Tensor ad = src.get(first);
         if (ad.rank() != 2 || ad.dim(0) != shapes.getFirst().out()) {
             throw new BadInputException(src.origin() + ": tensor '" + first + "' has shape " + java.util.Arrays.toString(ad.shape())

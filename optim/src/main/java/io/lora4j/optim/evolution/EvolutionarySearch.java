@@ -96,7 +96,7 @@ public final class EvolutionarySearch<C> {
             GenerationStats stats = stats(gen, done, topK(all, 1).getFirst().fitness(), nMut, nCross, nRand);
             history.add(stats);
             if (checkpoint != null) SearchCheckpoint.write(checkpoint, space, options, gen + 1, all, history);
-            listener.generationDone(stats, topK(all, 1).getFirst());
+            listener.generationDone(stats, topK(all, 1).getFirst(), List.copyOf(history));
         }
         return new SearchResult<>(topK(all, 1).getFirst(), List.copyOf(history), List.copyOf(all));
     }

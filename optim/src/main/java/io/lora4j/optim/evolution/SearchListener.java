@@ -8,6 +8,9 @@ public interface SearchListener<C> {
     /** Candidate {@code index} (0-based) of the generation was evaluated. */
     default void candidateEvaluated(Evaluated<C> e, int index, int size) {}
 
-    /** A generation is complete and (if the search checkpoints) its checkpoint is written. */
-    default void generationDone(GenerationStats stats, Evaluated<C> bestSoFar) {}
+    /**
+     * A generation is complete and (if the search checkpoints) its checkpoint is written. {@code history}
+     * holds every generation so far, including those restored from a checkpoint.
+     */
+    default void generationDone(GenerationStats stats, Evaluated<C> bestSoFar, java.util.List<GenerationStats> history) {}
 }

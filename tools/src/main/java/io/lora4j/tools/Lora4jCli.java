@@ -43,6 +43,8 @@ public final class Lora4jCli implements Runnable {
                 for (Object b : io.lora4j.tools.bench.BenchCommand.benches()) bench.addSubcommand(b);
             }
         }
+        CommandLine demo = cl.getSubcommands().get("demo");
+        if (demo != null) for (Object d : Subcommands.demos()) demo.addSubcommand(d);
         cl.setExecutionExceptionHandler(Lora4jCli::handle);
         return cl;
     }

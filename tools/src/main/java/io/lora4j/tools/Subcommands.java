@@ -25,6 +25,7 @@ final class Subcommands {
         c.add(new ClassifyCommand());
 
         // GLoRA: glora
+        c.add(new io.lora4j.tools.glora.GloraCommand());
 
         // IO and tokenizer: inspect, tokenize
         c.add(new InspectCommand());
@@ -32,5 +33,13 @@ final class Subcommands {
 
         c.add(new BenchCommand());
         return c;
+    }
+
+    /** Subcommands of {@code lora4j demo} (when the demo command exists), one block per area. */
+    static List<Object> demos() {
+        List<Object> d = new ArrayList<>();
+        // GLoRA: demo glora
+        d.add(new io.lora4j.tools.glora.GloraDemoCommand.UnderDemo());
+        return d;
     }
 }

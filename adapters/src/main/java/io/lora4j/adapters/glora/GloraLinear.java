@@ -120,29 +120,50 @@ public final class GloraLinear implements Linear {
 
     /** The merged plain layer W_uni, b_uni (F32). With no base bias and no C/E term the result has no bias. */
     public DenseLinear reparameterize() {
-        float[] w = w0.toFloatArray();
+        float[] w = floats(w0);
         float[] wOut = new float[w.length];
         int rank = weights.rank();
         GloraMode ma = config.a(), mb = config.b();
         float[] ad = weights.ad().array(), au = weights.au().array(), bd = weights.bd().array(), bu = weights.bu().array();
-        IntStream.range(0, out).parallel().forEach(o -> {
-            int row = o * in;
-            float aRow = switch (ma.kind()) {
-                case VECTOR -> ad[o * rank];
-                case CONSTANT -> ad[0];
-                default -> 0f;
-            };
-            float bRow = switch (mb.kind()) {
-                case VECTOR -> bd[o * rank];
-                case CONSTANT -> bd[0];
-                default -> 0f;
-            };
-            boolean aLora = ma.kind() == GloraMode.Kind.LORA, bLora = mb.kind() == GloraMode.Kind.LORA;
-            for (int i = 0; i < in; i++) {
-                float a = aLora ? lowRank(ad, au, rank, ma.rank(), in, o, i) : aRow;
-                float b = bLora ? lowRank(bd, bu, rank, mb.rank(), in, o, i) : bRow;
-                float x = w[row + i];
-                wOut[row + i] = x + x * a + b;
+        boolean aLora = ma.kind() == GloraMode.Kind.LORA, bLora = mb.kind() == GloraMode.Kind.LORA;
+        int chunk = 32;
+        IntStream.range(0, (out + chunk - 1) / chunk).parallel().forEach(c -> {
+            float[] aRow = aLora ? new float[in] : null, bRow = bLora ? new float[in] : null;
+            for (int o = c * chunk; o < Math.min(out, (c + 1) * chunk); o++) {
+                int row = o * in;
+                if (aLora) lowRankRow(ad, au, rank, ma.rank(), in, o, aRow);
+                if (bLora) lowRankRow(bd, bu, rank, mb.rank(), in, o, bRow);
+                float aS = switch (ma.kind()) {
+                    case VECTOR -> ad[o * rank];
+                    case CONSTANT -> ad[0];
+                    default -> 0f;
+                };
+                float bS = switch (mb.kind()) {
+                    case VECTOR -> bd[o * rank];
+                    case CONSTANT -> bd[0];
+                    default -> 0f;
+                };
+                if (aLora && bLora) {
+                    for (int i = 0; i < in; i++) {
+                        float x = w[row + i];
+                        wOut[row + i] = x + x * aRow[i] + bRow[i];
+                    }
+                } else if (aLora) {
+                    for (int i = 0; i < in; i++) {
+                        float x = w[row + i];
+                        wOut[row + i] = x + x * aRow[i] + bS;
+                    }
+                } else if (bLora) {
+                    for (int i = 0; i < in; i++) {
+                        float x = w[row + i];
+                        wOut[row + i] = x + x * aS + bRow[i];
+                    }
+                } else {
+                    for (int i = 0; i < in; i++) {
+                        float x = w[row + i];
+                        wOut[row + i] = x + x * aS + bS;
+                    }
+                }
             }
         });
         float[] c = cVector();
@@ -162,6 +183,27 @@ public final class GloraLinear implements Linear {
             bOut[o] = v;
         }
         return new DenseLinear(Tensor.of(wOut, out, in), Tensor.of(bOut, out));
+    }
+
+    /** Row o of Xd[:, :r]·Xu[:r, :] into {@code dst} (length = Xu columns); a loop the JIT vectorizes. */
+    private static void lowRankRow(float[] xd, float[] xu, int rank, int r, int cols, int o, float[] dst) {
+        java.util.Arrays.fill(dst, 0f);
+        for (int k = 0; k < r; k++) {
+            float s = xd[o * rank + k];
+            int base = k * cols;
+            for (int i = 0; i < cols; i++) dst[i] += s * xu[base + i];
+        }
+    }
+
+    /** All elements of a weight as row-major F32, with a bulk copy for contiguous F32 file mappings. */
+    static float[] floats(Tensor t) {
+        if (!t.isHeapF32() && t.dtype() == io.lora4j.engine.DType.F32 && t.isContiguous()) {
+            float[] out = new float[t.numel()];
+            java.lang.foreign.MemorySegment.copy(t.segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN),
+                    t.offset() * 4, out, 0, out.length);
+            return out;
+        }
+        return t.toFloatArray();
     }
 
     // ------------------------------------------------------------------ training form

@@ -23,7 +23,8 @@ import java.util.Set;
  * <p>Randomness: generation g draws from {@code SplitMix64.of(seed, g)} only, so the search is a pure
  * function of its options (and a deterministic fitness). With a checkpoint file the state is written
  * atomically after every generation; {@link #run} with {@code resume} continues from the last complete
- * generation and gives exactly the result of an uninterrupted run.
+ * generation and gives exactly the result of an uninterrupted run; it may also ask for more generations
+ * than the checkpointed run did (the result is that of a run with the larger count from the start).
  */
 public final class EvolutionarySearch<C> {
     private final SearchSpace<C> space;

@@ -66,12 +66,18 @@ final class SearchCheckpoint {
         } catch (IOException | IllegalArgumentException e) {
             throw new BadInputException(file + ": bad 'options': " + e.getMessage());
         }
-        if (!o.equals(expected)) {
+        // The generation count may grow: generation g draws only from (seed, g), so extending a finished or
+        // interrupted search gives exactly the search that was asked for with more generations from the start.
+        if (!o.withGenerations(expected.generations()).equals(expected)) {
             throw new BadInputException(file + ": the checkpoint was written with different search options (" + o + ") than this run ("
                     + expected + "); resume with the same options or start afresh without --resume");
         }
         int completed = root.path("completed_generations").asInt(-1);
         if (completed < 0 || completed > o.generations()) throw new BadInputException(file + ": bad 'completed_generations'");
+        if (completed > expected.generations()) {
+            throw new BadInputException(file + ": the checkpoint already has " + completed + " generations, more than the "
+                    + expected.generations() + " asked for");
+        }
         List<Evaluated<C>> all = new ArrayList<>();
         for (JsonNode n : root.path("evaluated")) {
             String key = n.path("key").asText();

@@ -124,6 +124,11 @@ class EvolutionarySearchTest {
         SearchResult<List<Integer>> again = new EvolutionarySearch<>(new Toy(), counting, opts(5)).run(ckpt, true, null);
         assertEquals(0, resumedCalls.get());
         assertEquals(full.best(), again.best());
+        // Extending a finished search with more generations = a longer search from the start.
+        SearchResult<List<Integer>> longer = new EvolutionarySearch<>(new Toy(), EvolutionarySearchTest::fitness, opts(5).withGenerations(11)).run(null);
+        SearchResult<List<Integer>> extended = new EvolutionarySearch<>(new Toy(), counting, opts(5).withGenerations(11)).run(ckpt, true, null);
+        assertEquals(longer.evaluated(), extended.evaluated());
+        assertEquals(longer.history(), extended.history());
         // Different options: refused with a message.
         var e = assertThrows(BadInputException.class, () -> new EvolutionarySearch<>(new Toy(), counting, opts(6)).run(ckpt, true, null));
         assertTrue(e.getMessage().contains("different search options"), e.getMessage());

@@ -24,6 +24,7 @@ public final class BenchCommand implements Runnable {
         b.add(new VitBench());
 
         // LoRA / GLoRA merges: merge
+        b.add(new GloraBench());
 
         // tokenizer: tokenizer
         b.add(new TokenizerBench());

@@ -63,6 +63,10 @@ class UnigramModelTest {
                 + "\"pre_tokenizer\":{\"type\":\"Metaspace\",\"replacement\":\"\u2581\",\"prepend_scheme\":\"always\",\"split\":true}}";
         T5Tokenizer t = T5Tokenizer.fromTokenizerJson(json.readTree(ok), "x/tokenizer.json");
         assertArrayEquals(new int[] {1, 1}, t.encode("a a"));
+        // a lone surrogate (possible in a Java string, not in Rust's) is an unknown, not a crash
+        assertArrayEquals(new int[] {0, 1}, t.encode("\ud800 a"));
+        assertEquals(2, t.vocabSize());
+        assertEquals(-1, t.eosId());
         String[][] bad = {
             {ok.replace("\"Unigram\"", "\"BPE\""), "field 'model.type'"},
             {ok.replace("[\"<unk>\",0.0]", "[\"<unk>\"]"), "field 'model.vocab[0]'"},

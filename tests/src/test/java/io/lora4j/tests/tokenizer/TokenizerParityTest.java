@@ -88,6 +88,32 @@ class TokenizerParityTest {
     }
 
     @Test
+    void oneInstanceServesManyThreads() throws Exception {
+        T5Tokenizer tok = T5Tokenizer.load(DIR);
+        List<Line> lines = corpus();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Integer>> parts = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int shard = t;
+                parts.add(pool.submit(() -> {
+                    int bad = 0;
+                    for (int r = 0; r < 3; r++) {
+                        for (int i = shard; i < lines.size(); i += 4) {
+                            if (!Arrays.equals(tok.encode(lines.get(i).text()), lines.get(i).ids())) bad++;
+                            if (!tok.decode(lines.get(i).ids(), true).equals(lines.get(i).decodedSkip())) bad++;
+                        }
+                    }
+                    return bad;
+                }));
+            }
+            for (var f : parts) assertEquals(0, f.get());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void spieceModelMatchesHf() throws IOException {
         T5Tokenizer tok = T5Tokenizer.fromSentencePiece(DIR.resolve("spiece.model"));
         assertEquals(1100, tok.vocabSize());

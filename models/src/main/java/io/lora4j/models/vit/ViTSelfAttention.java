@@ -69,6 +69,18 @@ public final class ViTSelfAttention {
         Tensor scores = backend.scale(backend.matmul(q, k.transpose(-1, -2)), (float) (1 / Math.sqrt(dh))); // [B, H, N, N]
         Tensor probs = backend.softmax(scores, null);
         Tensor ctxOut = backend.matmul(probs, v); // [B, H, N, dh]
-        return ctxOut.permute(0, 2, 1, 3).contiguous().reshape(b, n, d);
+        return mergeHeads(ctxOut, b, heads, n, dh);
+    }
+
+    /** [B, H, N, dh] → [B, N, H·dh] (HF's permute(0, 2, 1, 3).reshape), one row copy per (b, h, token). */
+    static Tensor mergeHeads(Tensor x, int b, int heads, int n, int dh) {
+        Tensor c = x.contiguous();
+        float[] src = c.array(), dst = new float[b * n * heads * dh];
+        int off = (int) c.offset(), d = heads * dh;
+        for (int bi = 0; bi < b; bi++)
+            for (int h = 0; h < heads; h++)
+                for (int t = 0; t < n; t++)
+                    System.arraycopy(src, off + ((bi * heads + h) * n + t) * dh, dst, (bi * n + t) * d + h * dh, dh);
+        return Tensor.of(dst, b, n, d);
     }
 }

@@ -37,6 +37,7 @@ class ViTParityTest {
     static final float TOL = 1e-4f;
     static final Backend CPU = Backends.create("cpu", 2);
 
+    /** The scalar reference, the cpu backend, and -Dlora4j.test.backend's when it is another one. */
     static Stream<Backend> backends() {
         return Stream.concat(Stream.of(new ScalarBackend(), CPU), TestBackends.extra()); // + tornadovm with -Ptornadovm
     }

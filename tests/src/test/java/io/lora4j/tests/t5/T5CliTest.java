@@ -98,6 +98,16 @@ class T5CliTest {
     }
 
     @Test
+    void benchRunsOnTheTinyPreset() throws Exception {
+        Run r = run("bench", "t5", "--preset", "tiny", "--iterations", "1", "--warmup", "0", "--input-tokens", "16", "--new-tokens", "4",
+                "--threads", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        var j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertTrue(j.get("loss_pass_median_s").asDouble() > 0 && j.get("greedy_tokens").asInt() >= 1, r.out());
+        assertTrue(Double.isFinite(j.get("loss_value").asDouble()), r.out());
+    }
+
+    @Test
     void forwardRejectsInputsWithoutIdsAndUnknownModels(@TempDir Path tmp) {
         Run r = run("forward", "--model", "fixtures/t5/relu_tied", "--input", "fixtures/t5/buckets.safetensors",
                 "--out", tmp.resolve("o.safetensors").toString());

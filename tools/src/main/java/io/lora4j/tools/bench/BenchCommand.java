@@ -19,6 +19,7 @@ public final class BenchCommand implements Runnable {
         b.add(new GemmBench());
 
         // T5: t5
+        b.add(new T5Bench());
 
         // ViT: vit
         b.add(new VitBench());

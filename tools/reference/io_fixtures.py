@@ -105,8 +105,16 @@ def main():
             json.dump({"peft_type": "LORA", "r": 2, "lora_alpha": 4, "target_modules": ["q"]}, f)
         expected["adapter_bin"] = {k: describe(v) for k, v in ad.items()}
 
-        # legacy (non-zip) format: must be a clear error
-        torch.save({"w": torch.ones(2)}, os.path.join(OUT, "legacy.pt"), _use_new_zipfile_serialization=False)
+        # legacy (non-zip, torch < 1.6) format: storages after five pickles
+        base = torch.randn(6, generator=g)
+        legacy = collections.OrderedDict([("w", torch.randn(2, 3, generator=g)), ("p", torch.nn.Parameter(torch.randn(3, generator=g))),
+                                          ("bf", torch.randn(4, generator=g).to(torch.bfloat16)), ("ids", torch.tensor([3, -1], dtype=torch.int64)),
+                                          ("tail", base[2:5]), ("t", torch.randn(2, 3, generator=g).t())])
+        torch.save(legacy, os.path.join(OUT, "legacy.pt"), _use_new_zipfile_serialization=False)
+        expected["legacy.pt"] = {k: describe(v) for k, v in legacy.items()}
+
+        # a dtype lora4j does not support (torch writes _rebuild_tensor_v3 + torch.uint16): a clear error
+        torch.save({"u": torch.zeros(3, dtype=torch.uint16)}, os.path.join(OUT, "uint16.pt"))
 
         # a checkpoint whose pickle names another class (os.system): must be refused, never run
         class Evil:

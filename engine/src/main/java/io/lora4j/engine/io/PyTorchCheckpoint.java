@@ -31,10 +31,10 @@ import java.util.Set;
  * through dicts (and lists, by index) under its dotted path, e.g. {@code state_dict.encoder.weight};
  * {@link #sub(String)} gives a nested dict as a source of its own. Non-tensor leaves (numbers,
  * strings, booleans) are reported by {@link #metadata()} under their dotted path. The legacy
- * (pre-1.6, non-zip) format is rejected with a message saying how to re-save.
+ * (pre-1.6, non-zip) format is read too ({@link LegacyTorchFormat}), also without copies.
  */
 public final class PyTorchCheckpoint implements TensorSource {
-    private static final byte[] LEGACY_MAGIC = {(byte) 0x80, 0x02, (byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
+    static final byte[] LEGACY_MAGIC = {(byte) 0x80, 0x02, (byte) 0x8a, 0x0a, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
     private static final int MAX_DEPTH = 32;
 
     private final String origin;
@@ -69,8 +69,7 @@ public final class PyTorchCheckpoint implements TensorSource {
         if (!ZipEntries.looksLikeZip(all)) {
             if (all.byteSize() >= LEGACY_MAGIC.length
                     && java.util.Arrays.equals(all.asSlice(0, LEGACY_MAGIC.length).toArray(ValueLayout.JAVA_BYTE), LEGACY_MAGIC)) {
-                throw new BadInputException(file + ": legacy (pre-1.6, non-zip) torch.save format is not supported;"
-                        + " re-save it with torch.save(torch.load(f), f2) or convert it to safetensors");
+                return new PyTorchCheckpoint(file, LegacyTorchFormat.read(file, all));
             }
             throw new BadInputException(file + ": not a PyTorch checkpoint (expected a zip archive as torch.save writes)");
         }

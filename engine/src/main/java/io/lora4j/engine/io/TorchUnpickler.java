@@ -5,6 +5,7 @@ import io.lora4j.engine.DType;
 import io.lora4j.engine.Tensor;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -42,8 +43,26 @@ final class TorchUnpickler extends Unpickler {
         }
     }
 
-    /** A storage: raw little-endian bytes of one dtype. */
+    /** A storage: raw little-endian bytes of one dtype ({@code bytes} null while a legacy file's data area is not located yet). */
     record Storage(String key, DType dtype, MemorySegment bytes) {}
+
+    /** A tensor of a storage whose bytes come later (legacy format); {@link #build} makes it. */
+    record Pending(Storage storage, long offset, int[] shape, long[] strides) {}
+
+    /** A torch dtype object (torch.float32, ...), an argument of _rebuild_tensor_v3. */
+    record DTypeMarker(String name, DType dtype) implements IObjectConstructor {
+        @Override
+        public Object construct(Object[] args) {
+            throw new PickleException("torch." + name + " is not callable");
+        }
+    }
+
+    private static final Map<String, DType> TORCH_DTYPES = Map.ofEntries(
+            Map.entry("float64", DType.F64), Map.entry("double", DType.F64), Map.entry("float32", DType.F32),
+            Map.entry("float", DType.F32), Map.entry("float16", DType.F16), Map.entry("half", DType.F16),
+            Map.entry("bfloat16", DType.BF16), Map.entry("int64", DType.I64), Map.entry("long", DType.I64),
+            Map.entry("int32", DType.I32), Map.entry("int", DType.I32), Map.entry("int16", DType.I16),
+            Map.entry("short", DType.I16), Map.entry("int8", DType.I8), Map.entry("uint8", DType.U8), Map.entry("bool", DType.BOOL));
 
     private static final Map<String, DType> STORAGES = Map.ofEntries(
             Map.entry("DoubleStorage", DType.F64), Map.entry("FloatStorage", DType.F32),
@@ -63,12 +82,17 @@ final class TorchUnpickler extends Unpickler {
 
     /** Unpickles {@code bytes}; every failure becomes a BadInputException naming the file. */
     Object load(byte[] bytes) {
+        return loadFrom(new ByteArrayInputStream(bytes), "data.pkl");
+    }
+
+    /** Unpickles one pickle from {@code in} (which must support mark/reset and an exact available()). */
+    Object loadFrom(InputStream in, String what) {
         try {
-            return load(new ByteArrayInputStream(bytes));
+            return load(in);
         } catch (BadInputException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            throw new BadInputException(file + ": malformed pickle in data.pkl: " + SafetensorsFile.firstLine(String.valueOf(e.getMessage())), e);
+            throw new BadInputException(file + ": malformed pickle in " + what + ": " + SafetensorsFile.firstLine(String.valueOf(e.getMessage())), e);
         } catch (StackOverflowError e) {
             throw new BadInputException(file + ": pickle nests too deeply");
         } finally {
@@ -113,7 +137,7 @@ final class TorchUnpickler extends Unpickler {
             case 'b' -> { // BUILD: state dicts carry _metadata on the OrderedDict; tensors may carry attributes
                 stack.pop();
                 Object target = stack.peek();
-                if (!(target instanceof Map) && !(target instanceof Tensor)) throw new PickleException("BUILD on a " + typeName(target));
+                if (!(target instanceof Map) && !(target instanceof Tensor) && !(target instanceof Pending)) throw new PickleException("BUILD on a " + typeName(target));
                 return NO_RETURN_VALUE;
             }
             case 'T', 'X', 'B', 0x8b -> checkLength(4);
@@ -154,10 +178,24 @@ final class TorchUnpickler extends Unpickler {
                 };
             case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor":
                 return this::rebuildTensor;
+            case "torch._utils._rebuild_tensor_v3": // (storage, offset, size, stride, requires_grad, hooks, dtype, ...): untyped storage + dtype
+                return args -> {
+                    if (args.length < 7 || !(args[0] instanceof Storage st) || !(args[6] instanceof DTypeMarker dm)) {
+                        throw new PickleException("malformed _rebuild_tensor_v3 arguments");
+                    }
+                    if (st.bytes() != null && st.bytes().byteSize() % dm.dtype().byteSize() != 0) {
+                        throw new BadInputException(file + ": storage '" + st.key() + "' of " + st.bytes().byteSize() + " bytes is not a whole number of " + dm.name());
+                    }
+                    Object[] a = args.clone();
+                    a[0] = new Storage(st.key(), dm.dtype(), st.bytes());
+                    return rebuildTensor(a);
+                };
+            case "torch.storage.UntypedStorage":
+                return new StorageType("UntypedStorage", DType.U8);
             case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state":
                 return args -> {
-                    if (args.length < 1 || !(args[0] instanceof Tensor t)) throw new PickleException("_rebuild_parameter without a tensor");
-                    return t;
+                    if (args.length < 1 || !(args[0] instanceof Tensor || args[0] instanceof Pending)) throw new PickleException("_rebuild_parameter without a tensor");
+                    return args[0];
                 };
             case "torch._tensor._rebuild_from_type_v2":
                 return args -> {
@@ -173,6 +211,11 @@ final class TorchUnpickler extends Unpickler {
                 break;
         }
         if (module.equals("torch") && STORAGES.containsKey(name)) return new StorageType(name, STORAGES.get(name));
+        if (module.equals("torch") && TORCH_DTYPES.containsKey(name)) return new DTypeMarker(name, TORCH_DTYPES.get(name));
+        if (module.equals("torch") && (name.startsWith("uint") || name.startsWith("complex") || name.startsWith("float8") || name.startsWith("c")
+                && (name.equals("cfloat") || name.equals("cdouble") || name.equals("chalf")) || name.startsWith("qint") || name.startsWith("quint"))) {
+            throw new BadInputException(file + ": tensor dtype torch." + name + " is not supported (lora4j reads F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL)");
+        }
         throw new BadInputException(file + ": the pickle names class '" + q + "', which a state dict does not use; refusing to load it"
                 + " (allowed: tensors, storages, OrderedDict, plain containers and numbers)");
     }
@@ -193,7 +236,7 @@ final class TorchUnpickler extends Unpickler {
         }
         int[] shape = new int[size.length];
         long[] strides = new long[size.length];
-        long numel = 1, extent = 0;
+        long numel = 1;
         for (int i = 0; i < size.length; i++) {
             if (!(size[i] instanceof Number n) || !(stride[i] instanceof Number st)) throw new PickleException("non-integer size/stride");
             long d = n.longValue(), sd = st.longValue();
@@ -201,13 +244,22 @@ final class TorchUnpickler extends Unpickler {
             shape[i] = (int) d;
             strides[i] = sd;
             numel = d == 0 || numel <= (Long.MAX_VALUE / 16) / d ? numel * d : Long.MAX_VALUE / 16;
-            if (d == 0) extent = -1;
-            else if (extent >= 0) extent += (d - 1) * sd;
         }
+        if (numel > Integer.MAX_VALUE - 16) throw new PickleException("tensor of " + numel + " elements is too large");
+        if (s.bytes() == null) return new Pending(s, off.longValue(), shape, strides);
+        return build(file, s, off.longValue(), shape, strides);
+    }
+
+    /** The tensor at element offset {@code o} of storage {@code s} (bytes present), checked to lie inside it. */
+    static Tensor build(String file, Storage s, long o, int[] shape, long[] strides) {
         long bs = s.dtype().byteSize();
         long elems = s.bytes().byteSize() / bs;
-        long o = off.longValue();
-        if (numel > Integer.MAX_VALUE - 16) throw new PickleException("tensor of " + numel + " elements is too large");
+        long numel = 1, extent = 0;
+        for (int i = 0; i < shape.length; i++) {
+            numel *= shape[i];
+            if (shape[i] == 0) extent = -1;
+            else if (extent >= 0) extent += (shape[i] - 1) * strides[i];
+        }
         if (numel == 0) return Tensor.ofSegment(MemorySegment.ofArray(new byte[0]), s.dtype(), shape);
         if (o < 0 || o + extent + 1 > elems) {
             throw new BadInputException(file + ": tensor of shape " + Arrays.toString(shape) + " at storage offset " + o

@@ -78,6 +78,12 @@ class IoFixtureTest {
     }
 
     @Test
+    void legacyNonZipTorchSave() throws IOException {
+        TensorSource s = Checkpoints.openAny(DIR.resolve("legacy.pt"));
+        assertMatches(s, expected().get("legacy.pt"));
+    }
+
+    @Test
     void nestedDictIsFlattenedAndPickable() throws IOException {
         PyTorchCheckpoint c = PyTorchCheckpoint.open(DIR.resolve("nested.pt"));
         assertMatches(c, expected().get("nested.pt"));
@@ -102,9 +108,9 @@ class IoFixtureTest {
     }
 
     @Test
-    void legacyFormatAndForeignClassesAreClearErrors() {
-        BadInputException legacy = assertThrows(BadInputException.class, () -> Checkpoints.openAny(DIR.resolve("legacy.pt")));
-        assertTrue(legacy.getMessage().contains("legacy.pt") && legacy.getMessage().contains("legacy (pre-1.6"), legacy.getMessage());
+    void unsupportedDtypesAndForeignClassesAreClearErrors() {
+        BadInputException u16 = assertThrows(BadInputException.class, () -> Checkpoints.openAny(DIR.resolve("uint16.pt")));
+        assertTrue(u16.getMessage().contains("uint16.pt") && u16.getMessage().contains("dtype torch.uint16 is not supported"), u16.getMessage());
         BadInputException evil = assertThrows(BadInputException.class, () -> Checkpoints.openAny(DIR.resolve("evil.bin")));
         assertTrue(evil.getMessage().contains("evil.bin") && evil.getMessage().contains("'posix.system'"), evil.getMessage());
         BadInputException missing = assertThrows(BadInputException.class, () -> Checkpoints.openAny(DIR.resolve("nope.safetensors")));

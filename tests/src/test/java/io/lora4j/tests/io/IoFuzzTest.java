@@ -42,6 +42,9 @@ class IoFuzzTest {
             int pklEnd = indexOf(valid, "FB".getBytes(StandardCharsets.US_ASCII), 30);
             fuzz(f, valid, pklEnd > 0 ? pklEnd : valid.length / 2, 17 + f.length(), b -> PyTorchCheckpoint.parse("fuzz.bin", MemorySegment.ofArray(b)));
         }
+        // legacy format: five pickles, then the storages (the last ~40% of this small file)
+        byte[] legacy = Files.readAllBytes(IoFixtureTest.DIR.resolve("legacy.pt"));
+        fuzz("legacy.pt", legacy, legacy.length * 3 / 4, 29, b -> PyTorchCheckpoint.parse("fuzz.pt", MemorySegment.ofArray(b)));
     }
 
     private static int indexOf(byte[] a, byte[] pat, int from) {

@@ -166,9 +166,36 @@ public final class GloraLinear implements Linear {
                 }
             }
         });
+        return new DenseLinear(Tensor.of(wOut, out, in), mergedBias(w));
+    }
+
+    /**
+     * {@link #reparameterize()} computed by {@code backend}: W_uni = {@link Backend#gloraWeight}(W0, A, B) with
+     * LoRA paths materialized as {@code backend.matmul(Xd[:, :r], Xu[:r, :])}, vector paths as [O, 1] and
+     * constants as scalars (a device backend such as TornadoVM keeps W0 resident across candidates). The bias
+     * is O-length arithmetic on the host, as in {@link #reparameterize()}.
+     */
+    public DenseLinear reparameterize(Backend backend) {
+        Tensor a = pathTensor(backend, config.a(), weights.ad(), weights.au());
+        Tensor b = pathTensor(backend, config.b(), weights.bd(), weights.bu());
+        return new DenseLinear(backend.gloraWeight(w0, a, b), mergedBias(w0.toFloatArray()));
+    }
+
+    /** Path A or B as a tensor broadcastable to [O, I], or null for none. */
+    private Tensor pathTensor(Backend backend, GloraMode m, Tensor xd, Tensor xu) {
+        return switch (m.kind()) {
+            case NONE -> null;
+            case VECTOR -> Tensor.of(firstColumn(xd, weights.rank()), out, 1);
+            case CONSTANT -> Tensor.scalar(xd.array()[0]);
+            case LORA -> backend.matmul(leftColumns(xd, m.rank()), topRows(xu, m.rank()));
+        };
+    }
+
+    /** b_uni = b0 + b0⊙D + E + W0·C (W0 given as its F32 values), or null when there is no bias at all. */
+    private Tensor mergedBias(float[] w) {
         float[] c = cVector();
         float[] d = outVector(config.d(), weights.d()), e = outVector(config.e(), weights.e());
-        if (b0 == null && c == null && e == null) return new DenseLinear(Tensor.of(wOut, out, in), null);
+        if (b0 == null && c == null && e == null) return null;
         float[] b = b0 == null ? new float[out] : b0.toFloatArray();
         float[] bOut = new float[out];
         for (int o = 0; o < out; o++) {
@@ -182,7 +209,7 @@ public final class GloraLinear implements Linear {
             }
             bOut[o] = v;
         }
-        return new DenseLinear(Tensor.of(wOut, out, in), Tensor.of(bOut, out));
+        return Tensor.of(bOut, out);
     }
 
     /** Row o of Xd[:, :r]·Xu[:r, :] into {@code dst} (length = Xu columns); a loop the JIT vectorizes. */

@@ -101,6 +101,27 @@ public final class LoraHubComposer {
         return new LoraAdapter("lorahub", first.config(), out);
     }
 
+    /**
+     * {@link #compose} computed by {@code backend} ({@link io.lora4j.engine.Backend#weightedSum}): a device
+     * backend (TornadoVM) keeps each layer's stacked module factors resident and only the weights cross.
+     */
+    public LoraAdapter compose(io.lora4j.engine.Backend backend, double[] w) {
+        checkWeights(w);
+        float[] wf = new float[w.length];
+        for (int i = 0; i < w.length; i++) wf[i] = (float) w[i];
+        Map<String, LoraWeights> out = new LinkedHashMap<>();
+        LoraAdapter first = modules.get(0);
+        for (int l = 0; l < layers.size(); l++) {
+            Tensor[] as = new Tensor[a[l].length], bs = new Tensor[b[l].length];
+            for (int m = 0; m < as.length; m++) {
+                as[m] = Tensor.of(a[l][m], aShape[l]);
+                bs[m] = Tensor.of(b[l][m], bShape[l]);
+            }
+            out.put(layers.get(l), new LoraWeights(backend.weightedSum(wf, as), backend.weightedSum(wf, bs), first.layers().get(layers.get(l)).scaling()));
+        }
+        return new LoraAdapter("lorahub", first.config(), out);
+    }
+
     /** The PEFT config of {@link #compose}'s result: the first module's config as read. */
     public ObjectNode composedConfig() {
         return modules.get(0).config().raw().deepCopy();

@@ -75,6 +75,9 @@ class GloraMergeParityTest {
                     Tensor in = Tensor.of(xs, 5, l.in());
                     GloraLinear g = GloraLinear.of(l.name(), new DenseLinear(model.get(l.name() + ".weight"), model.get(l.name() + ".bias")),
                             supernet.layers().get(l.name()), cfg.get(l.name()));
+                    DenseLinear viaBackend = g.reparameterize(be); // W_uni through Backend.gloraWeight (the device with -Ptornadovm)
+                    assertClose(exp.get("cfg" + k + "." + l.name() + ".weight"), viaBackend.weight(), 1e-5, layout + " cfg" + k + " " + l.name() + ".weight via backend");
+                    assertClose(exp.get("cfg" + k + "." + l.name() + ".bias"), viaBackend.bias(), 1e-5, layout + " cfg" + k + " " + l.name() + ".bias via backend");
                     assertClose(new DenseLinear(merged.get(l.name() + ".weight"), merged.get(l.name() + ".bias")).forward(be, in, ForwardContext.NONE),
                             g.forward(be, in, ForwardContext.NONE), 1e-4, layout + " cfg" + k + " " + l.name() + " training form");
                 }

@@ -65,12 +65,14 @@ class LoraMergeParityTest {
         for (var n : LoraFixtures.META.path("hub").path("modules")) mods.add(LoraAdapter.load(LoraFixtures.adapter(n.asText())));
         double[] w = new double[mods.size()];
         for (int i = 0; i < w.length; i++) w[i] = LoraFixtures.META.path("hub").path("weights").get(i).asDouble();
-        LoraAdapter c = new LoraHubComposer(mods).compose(w);
-        var tensors = c.peftTensors();
-        assertEquals(LoraFixtures.EXPECTED.names().stream().filter(k -> k.startsWith("hub.base_model")).count(), tensors.size());
-        for (var e : tensors.entrySet()) {
-            float d = LoraFixtures.maxAbsDiff(LoraFixtures.expected("hub." + e.getKey()).toFloatArray(), e.getValue().toFloatArray());
-            assertTrue(d < 1e-6f, e.getKey() + ": max |diff| " + d);
+        LoraHubComposer composer = new LoraHubComposer(mods);
+        for (LoraAdapter c : List.of(composer.compose(w), composer.compose(be, w), composer.compose(be, w))) { // host, backend, backend again
+            var tensors = c.peftTensors();
+            assertEquals(LoraFixtures.EXPECTED.names().stream().filter(k -> k.startsWith("hub.base_model")).count(), tensors.size());
+            for (var e : tensors.entrySet()) {
+                float d = LoraFixtures.maxAbsDiff(LoraFixtures.expected("hub." + e.getKey()).toFloatArray(), e.getValue().toFloatArray());
+                assertTrue(d < 1e-6f, e.getKey() + ": max |diff| " + d);
+            }
         }
     }
 }

@@ -22,6 +22,8 @@ public final class Parallel implements AutoCloseable {
     }
 
     private static final AtomicInteger POOL_IDS = new AtomicInteger();
+    /** How long the caller spins for helpers to finish before parking. */
+    private static final long SPIN_NANOS = 200_000;
 
     private final int threads;
     private final ExecutorService pool; // null when threads == 1
@@ -82,6 +84,10 @@ public final class Parallel implements AutoCloseable {
             // close() raced with this call: the caller drains the rest alone
         }
         drain.run();
+        // helpers still finish their last task: spin briefly (a park costs a reschedule, which on
+        // busy cores can take milliseconds), then block
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (done.getCount() > 0 && System.nanoTime() < spinUntil) Thread.onSpinWait();
         try {
             done.await();
         } catch (InterruptedException e) {

@@ -50,6 +50,10 @@ public final class GemmBench implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "Untimed repetitions first (default ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--warmup-seconds", defaultValue = "1.5",
+            description = "Keep warming up at least this long per entry, so the JIT has compiled the kernels (default ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
     @Option(names = "--shapes", split = ",", paramLabel = "MxNxK",
             description = "Shapes to run instead of the default set, e.g. 1024x1024x1024,1x32128x1024.")
     List<String> shapes;
@@ -64,7 +68,7 @@ public final class GemmBench implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     /** One measured entry; times in seconds. */
-    record Result(int m, int n, int k, String dtype, double bestS, double medianS, int reps) {
+    record Result(int m, int n, int k, String dtype, double bestS, double medianS, double cpuS, int reps) {
         double flops() {
             return 2.0 * m * n * k;
         }
@@ -90,8 +94,8 @@ public final class GemmBench implements Callable<Integer> {
         double bandwidth = Double.NaN, bandwidthMedian = Double.NaN;
         try (Backend backend = common.openBackend(); Arena arena = Arena.ofShared()) {
             if (!common.quiet && !common.json) {
-                err.printf(Locale.ROOT, "backend %s, %d threads, %d-bit vectors; %d warmup + %d timed reps per entry%n",
-                        backend.name(), backend.threads(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), warmup, reps);
+                err.printf(Locale.ROOT, "backend %s, %d threads, %d-bit vectors; ≥ %d warmup calls and ≥ %.1f s, then %d timed reps per entry%n",
+                        backend.name(), backend.threads(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), warmup, warmupSeconds, reps);
                 err.flush();
             }
             SplittableRandom rnd = new SplittableRandom(42);
@@ -150,22 +154,38 @@ public final class GemmBench implements Callable<Integer> {
         return Tensor.ofSegment(seg, t, rows, cols);
     }
 
-    /** Runs linear() warmup + reps times; a rep repeats the call until ≥ 20 ms passed (tiny GEMVs). */
+    /**
+     * Runs linear() warmup + reps times; a rep repeats the call until ≥ 20 ms passed (tiny GEMVs).
+     * Also returns the process CPU seconds per call over all reps: on cores shared with other work
+     * the wall clock measures the neighbours too, CPU time (all threads) much less so.
+     */
     private Result time(Backend backend, Tensor x, Tensor w, int[] s, DType t) {
-        for (int i = 0; i < warmup; i++) backend.linear(x, w, null);
+        long w0 = System.nanoTime();
+        for (int i = 0; i < warmup || System.nanoTime() - w0 < warmupSeconds * 1e9; i++) backend.linear(x, w, null);
         double[] per = new double[reps];
+        long cpu0 = processCpuNanos(), calls = 0;
         for (int r = 0; r < reps; r++) {
-            int calls = 0;
+            int c = 0;
             long t0 = System.nanoTime(), el;
             do {
                 backend.linear(x, w, null);
-                calls++;
+                c++;
                 el = System.nanoTime() - t0;
             } while (el < 20_000_000L);
-            per[r] = el * 1e-9 / calls;
+            per[r] = el * 1e-9 / c;
+            calls += c;
         }
+        double cpuPerCall = (processCpuNanos() - cpu0) * 1e-9 / calls;
         Arrays.sort(per);
-        return new Result(s[0], s[1], s[2], t.name(), per[0], median(per), reps);
+        return new Result(s[0], s[1], s[2], t.name(), per[0], median(per), cpuPerCall, reps);
+    }
+
+    /** CPU time of this process (all threads), or -1 if the JVM cannot tell. */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
     }
 
     private static double median(double[] sorted) {
@@ -198,9 +218,9 @@ public final class GemmBench implements Callable<Integer> {
     }
 
     private static void printRow(PrintWriter out, Result r) {
-        out.printf(Locale.ROOT, "M=%5d N=%6d K=%5d %-4s  best %7.1f GFLOP/s  median %7.1f GFLOP/s  (%.3f ms; W read at %.1f GB/s)%n",
-                r.m, r.n, r.k, r.dtype, r.flops() / r.bestS / 1e9, r.flops() / r.medianS / 1e9, r.medianS * 1e3,
-                r.weightBytes() / r.medianS / 1e9);
+        out.printf(Locale.ROOT, "M=%5d N=%6d K=%5d %-4s  best %6.1f  median %6.1f GFLOP/s  %6.1f GFLOP/cpu-s  (%.3f ms; W at %.1f GB/s)%n",
+                r.m, r.n, r.k, r.dtype, r.flops() / r.bestS / 1e9, r.flops() / r.medianS / 1e9, r.flops() / r.cpuS / 1e9,
+                r.medianS * 1e3, r.weightBytes() / r.medianS / 1e9);
         out.flush();
     }
 
@@ -217,6 +237,7 @@ public final class GemmBench implements Callable<Integer> {
             e.put("weights_dtype", r.dtype);
             e.put("gflops", r.flops() / r.medianS / 1e9);
             e.put("gflops_best", r.flops() / r.bestS / 1e9);
+            e.put("gflops_per_cpu_s", r.flops() / r.cpuS / 1e9);
             e.put("ms_median", r.medianS * 1e3);
             e.put("weights_gbps", r.weightBytes() / r.medianS / 1e9);
             e.put("reps", r.reps);

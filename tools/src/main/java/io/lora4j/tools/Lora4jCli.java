@@ -43,8 +43,9 @@ public final class Lora4jCli implements Runnable {
                 for (Object b : io.lora4j.tools.bench.BenchCommand.benches()) bench.addSubcommand(b);
             }
         }
+        if (!cl.getSubcommands().containsKey("demo")) cl.addSubcommand(new io.lora4j.tools.glora.DemoContainer());
         CommandLine demo = cl.getSubcommands().get("demo");
-        if (demo != null) for (Object d : Subcommands.demos()) demo.addSubcommand(d);
+        for (Object d : Subcommands.demos()) demo.addSubcommand(d);
         cl.setExecutionExceptionHandler(Lora4jCli::handle);
         return cl;
     }

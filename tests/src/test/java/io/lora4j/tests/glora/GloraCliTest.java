@@ -170,5 +170,8 @@ class GloraCliTest {
         JsonNode j = JSON.readTree(r.out());
         for (String k : new String[] {"base_accuracy", "found_accuracy", "found_config", "planted_config"}) assertTrue(j.has(k), k);
         assertEquals(1.0, j.get("planted_accuracy").asDouble());
+        Run under = run("demo", "glora", "--images", "20", "--population", "4", "--generations", "1", "--json", "-q");
+        assertEquals(0, under.code(), under.err());
+        assertTrue(JSON.readTree(under.out()).has("found_accuracy"), under.out());
     }
 }

@@ -71,7 +71,10 @@ public final class GloraBench implements Callable<Integer> {
         GloraConfig random = space.random(new SplitMix64(7));
         GloraConfig largest = GloraConfig.uniform(layers, GloraLayerConfig.of("LoRA_4", "LoRA_4", "LoRA_4", "vector", "vector"));
         double tRandom = time(() -> g.merged(random)), tLargest = time(() -> g.merged(largest));
-        double tEmbed = Double.NaN, tEval = Double.NaN;
+        double tEmbed = Double.NaN, tEval = Double.NaN, cpuEval = Double.NaN;
+        double c0 = cpuSeconds();
+        g.merged(largest);
+        double cpuReparam = cpuSeconds() - c0;
         if (images > 0) {
             try (Backend be = common.openBackend()) {
                 Tensor pixels = rand(rng, images, 3, c.imageSize(), c.imageSize());
@@ -79,8 +82,10 @@ public final class GloraBench implements Callable<Integer> {
                 EmbeddedImages set = EmbeddedImages.ofPixels(g.base(), pixels, new int[images], be, batchSize);
                 tEmbed = (System.nanoTime() - e0) / 1e9;
                 long v0 = System.nanoTime();
+                double e1 = cpuSeconds();
                 set.accuracy(g.merged(random), be);
                 tEval = (System.nanoTime() - v0) / 1e9;
+                cpuEval = cpuSeconds() - e1;
             }
         }
         if (common.json) {
@@ -93,19 +98,27 @@ public final class GloraBench implements Callable<Integer> {
             r.put("images", images);
             r.put("embed_images_s", tEmbed);
             r.put("evaluate_candidate_s", tEval);
+            r.put("evaluate_candidate_cpu_s", cpuEval);
+            r.put("reparameterize_largest_cpu_s", cpuReparam);
             r.put("backend", common.backend);
             r.put("threads", common.threadCount());
             out.println(m.writeValueAsString(r));
         } else {
             out.printf(Locale.ROOT, "%s: %d adapted layers, random weights built in %.1f s%n", preset, layers.size(), setup);
-            out.printf(Locale.ROOT, "reparameterize all layers: random configuration %.3f s, largest (all LoRA_4) %.3f s (best of %d)%n", tRandom, tLargest, repeat);
+            out.printf(Locale.ROOT, "reparameterize all layers: random configuration %.3f s, largest (all LoRA_4) %.3f s (best of %d; %.2f CPU s)%n", tRandom, tLargest, repeat, cpuReparam);
             if (images > 0) {
                 out.printf(Locale.ROOT, "embeddings of %d images (once per image set): %.2f s%n", images, tEmbed);
-                out.printf(Locale.ROOT, "evaluate one candidate on %d images (reparameterize + encoder + head): %.2f s (%.1f ms/image), backend %s, %d threads%n",
-                        images, tEval, 1000 * tEval / images, common.backend, common.threadCount());
+                out.printf(Locale.ROOT, "evaluate one candidate on %d images (reparameterize + encoder + head): %.2f s (%.1f ms/image; %.1f CPU s), backend %s, %d threads%n",
+                        images, tEval, 1000 * tEval / images, cpuEval, common.backend, common.threadCount());
             }
         }
         return 0;
+    }
+
+    /** CPU seconds of this process so far (all threads), or NaN if the JVM does not report it. */
+    static double cpuSeconds() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean s ? s.getProcessCpuTime() / 1e9 : Double.NaN;
     }
 
     private double time(Runnable r) {

@@ -32,7 +32,7 @@ class LoraMergeParityTest {
     final Backend be = TestBackends.shared(); // scalar unless -Dlora4j.test.backend (e.g. -Ptornadovm)
 
     @ParameterizedTest
-    @ValueSource(strings = {"plain", "rslora", "pattern", "regex", "layers"})
+    @ValueSource(strings = {"plain", "rslora", "pattern", "regex", "layers", "bin"})
     void mergedWeightsMatchPeft(String name, @TempDir Path tmp) throws Exception {
         LoraAdapter a = LoraAdapter.load(LoraFixtures.adapter(name));
         Set<String> expectLayers = new TreeSet<>();

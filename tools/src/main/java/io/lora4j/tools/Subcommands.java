@@ -14,6 +14,8 @@ final class Subcommands {
     static List<Object> all() {
         List<Object> c = new ArrayList<>();
         // LoRA / LoRAHub: demo, lorahub, merge
+        c.add(new io.lora4j.tools.lora.DemoCommand());
+        c.add(new io.lora4j.tools.lora.LoraHubCommand());
         c.add(new io.lora4j.tools.lora.MergeCommand());
 
         // T5: generate, score, forward

@@ -78,6 +78,11 @@ public final class AdapterFiles {
         }
     }
 
+    /** Deletes a directory tree this program wrote earlier (e.g. the previous run's output), if present. */
+    public static void deleteTreeIfExists(Path p) {
+        deleteTree(p);
+    }
+
     static void deleteTree(Path p) {
         if (!Files.exists(p)) return;
         try (Stream<Path> s = Files.walk(p)) {

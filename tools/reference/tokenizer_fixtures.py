@@ -125,6 +125,7 @@ def main():
         tok.save_pretrained(os.path.join(work, "saved"))
         shutil.copy(os.path.join(work, "spiece.model"), os.path.join(OUT, "spiece.model"))
         shutil.copy(os.path.join(work, "saved", "tokenizer.json"), os.path.join(OUT, "tokenizer.json"))
+        shutil.copy(os.path.join(work, "saved", "tokenizer_config.json"), os.path.join(OUT, "tokenizer_config.json"))
     finally:
         shutil.rmtree(work)
 
@@ -156,15 +157,16 @@ def main():
     base = json.load(open(os.path.join(OUT, "tokenizer.json"), encoding="utf-8"))
     charsmap = base["normalizer"]["precompiled_charsmap"]
     variants = {
-        # the layout of T5 tokenizer.json files on the Hub (legacy Metaspace fields) with the normalizer
-        # sequence recent SpmConverter versions write
-        "legacy_metaspace_strip_replace": {
+        # the layout transformers 4.2x's SpmConverter wrote for T5 (FLAN-T5 era): no WhitespaceSplit, so
+        # trailing/multiple spaces give extra "▁" tokens with the tokenizers library; transformers 5 ignores
+        # these sections and rebuilds Precompiled + WhitespaceSplit + Metaspace ("expected_transformers")
+        "t5_hub_layout": {
             "normalizer": {"type": "Sequence", "normalizers": [
                 {"type": "Precompiled", "precompiled_charsmap": charsmap},
-                {"type": "Strip", "strip_left": False, "strip_right": True},
-                {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": "\u2581"}]},
+                {"type": "Replace", "pattern": {"Regex": " {2,}"}, "content": " "}]},
             "pre_tokenizer": {"type": "Metaspace", "replacement": "\u2581", "add_prefix_space": True},
             "decoder": {"type": "Metaspace", "replacement": "\u2581", "add_prefix_space": True},
+            "transformers": True,
         },
         "nfkc_lowercase_first_nosplit": {
             "normalizer": {"type": "Sequence", "normalizers": [
@@ -205,9 +207,27 @@ def main():
             ids = t.encode(text).ids
             exp.append({"ids": ids, "decoded_skip": t.decode(ids, skip_special_tokens=True)})
         vv = dict(v)
+        if v.get("transformers"):  # what transformers 5's AutoTokenizer gives for a directory with this file
+            with tempfile.TemporaryDirectory() as tmp:
+                with open(os.path.join(tmp, "tokenizer.json"), "w", encoding="utf-8") as f:
+                    json.dump(d, f)
+                shutil.copy(os.path.join(OUT, "tokenizer_config.json"), tmp)
+                auto = transformers.AutoTokenizer.from_pretrained(tmp)
+                assert type(auto).__name__ == "T5Tokenizer", type(auto)
+                ids_t = [auto(text).input_ids for text in lines]
+                # stored sparsely: only the lines where transformers 5 differs from the tokenizers library
+                exp_t = {}
+                for k, i in enumerate(ids_t):
+                    e = {"ids": i, "decoded_skip": auto.decode(i, skip_special_tokens=True)}
+                    if e != exp[k]:
+                        exp_t[str(k)] = e
+                print(name, sum(a["ids"] != b for a, b in zip(exp, ids_t)), "lines differ between tokenizers and transformers")
         if "precompiled_charsmap" in json.dumps(vv):  # keep the fixture small: the test substitutes the base charsmap
             vv = json.loads(json.dumps(vv).replace(charsmap, "$BASE_CHARSMAP"))
+        vv.pop("transformers", None)
         out[name] = {"sections": vv, "expected": exp}
+        if v.get("transformers"):
+            out[name]["expected_transformers_where_different"] = exp_t
     with open(os.path.join(OUT, "variants.json"), "w", encoding="utf-8") as f:
         json.dump({"tokenizers_version": tokenizers.__version__, "transformers_version": transformers.__version__,
                    "variants": out}, f, ensure_ascii=False, separators=(",", ":"))

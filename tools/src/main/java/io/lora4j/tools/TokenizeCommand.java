@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lora4j.engine.BadInputException;
 import io.lora4j.models.tokenizer.Encoding;
+import io.lora4j.models.tokenizer.Pipeline;
 import io.lora4j.models.tokenizer.T5Tokenizer;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -48,6 +49,11 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--no-special", description = "Do not append the post-processor's tokens (</s>) when encoding.")
     boolean noSpecial;
 
+    @Option(names = "--pipeline", defaultValue = "file", paramLabel = "file|transformers",
+            description = {"How to read tokenizer.json: 'file' as written (HF tokenizers, transformers 4; default) or",
+                    "'transformers' as transformers 5's T5Tokenizer rebuilds it (they differ only for older Hub files)."})
+    String pipeline;
+
     @Parameters(paramLabel = "TEXT", arity = "0..*", description = "Texts to tokenize (or id lists with --decode).")
     List<String> positional = new ArrayList<>();
 
@@ -63,7 +69,12 @@ public final class TokenizeCommand implements Callable<Integer> {
             inputs.addAll(Files.readAllLines(inputFile, StandardCharsets.UTF_8));
         }
         if (inputs.isEmpty()) throw new BadInputException("nothing to tokenize: give TEXT arguments, --text or --input-file");
-        T5Tokenizer tok = T5Tokenizer.load(model);
+        Pipeline pipe = switch (pipeline) {
+            case "file" -> Pipeline.FILE;
+            case "transformers" -> Pipeline.TRANSFORMERS;
+            default -> throw new BadInputException("--pipeline must be 'file' or 'transformers', not '" + pipeline + "'");
+        };
+        T5Tokenizer tok = T5Tokenizer.load(model, pipe);
         PrintWriter out = spec.commandLine().getOut();
         ObjectMapper json = new ObjectMapper();
         ArrayNode results = json.createArrayNode();

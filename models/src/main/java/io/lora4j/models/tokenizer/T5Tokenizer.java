@@ -70,13 +70,21 @@ public final class T5Tokenizer {
      * A path to either file works too.
      */
     public static T5Tokenizer load(Path modelDirOrFile) {
+        return load(modelDirOrFile, Pipeline.FILE);
+    }
+
+    /**
+     * As {@link #load(Path)}, reading {@code tokenizer.json} to match {@code pipeline}: the file as written
+     * ({@code tokenizers}, transformers 4) or as transformers 5's T5Tokenizer rebuilds it.
+     */
+    public static T5Tokenizer load(Path modelDirOrFile, Pipeline pipeline) {
         if (Files.isRegularFile(modelDirOrFile)) {
             String name = modelDirOrFile.getFileName().toString();
-            return name.endsWith(".json") ? TokenizerJsonReader.read(modelDirOrFile) : SentencePieceReader.read(modelDirOrFile);
+            return name.endsWith(".json") ? TokenizerJsonReader.read(modelDirOrFile, pipeline) : SentencePieceReader.read(modelDirOrFile);
         }
         if (!Files.isDirectory(modelDirOrFile)) throw new BadInputException(modelDirOrFile + ": no such file or directory");
         Path json = modelDirOrFile.resolve("tokenizer.json");
-        if (Files.isRegularFile(json)) return TokenizerJsonReader.read(json);
+        if (Files.isRegularFile(json)) return TokenizerJsonReader.read(json, pipeline);
         Path spm = modelDirOrFile.resolve("spiece.model");
         if (Files.isRegularFile(spm)) return SentencePieceReader.read(spm);
         throw new BadInputException(modelDirOrFile + ": no tokenizer.json or spiece.model in this directory");
@@ -89,7 +97,12 @@ public final class T5Tokenizer {
 
     /** Builds from the parsed JSON of a {@code tokenizer.json}; {@code source} names it in error messages. */
     public static T5Tokenizer fromTokenizerJson(com.fasterxml.jackson.databind.JsonNode root, String source) {
-        return TokenizerJsonReader.build(root, source);
+        return TokenizerJsonReader.build(root, source, Pipeline.FILE);
+    }
+
+    /** As {@link #fromTokenizerJson(com.fasterxml.jackson.databind.JsonNode, String)} with a {@link Pipeline}. */
+    public static T5Tokenizer fromTokenizerJson(com.fasterxml.jackson.databind.JsonNode root, String source, Pipeline pipeline) {
+        return TokenizerJsonReader.build(root, source, pipeline);
     }
 
     /** Reads a SentencePiece {@code spiece.model}, converted as transformers' {@code T5TokenizerFast} converts it. */

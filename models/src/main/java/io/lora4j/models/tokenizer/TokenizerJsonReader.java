@@ -23,6 +23,10 @@ final class TokenizerJsonReader {
     private TokenizerJsonReader() {}
 
     static T5Tokenizer read(Path file) {
+        return read(file, Pipeline.FILE);
+    }
+
+    static T5Tokenizer read(Path file, Pipeline pipeline) {
         JsonNode root;
         try {
             root = JSON.readTree(file.toFile());
@@ -32,12 +36,17 @@ final class TokenizerJsonReader {
             if (!Files.exists(file)) throw new UncheckedIOException(new NoSuchFileException(file.toString()));
             throw new UncheckedIOException(e);
         }
-        return build(root, file.toString());
+        return build(root, file.toString(), pipeline);
     }
 
     static T5Tokenizer build(JsonNode root, String src) {
+        return build(root, src, Pipeline.FILE);
+    }
+
+    static T5Tokenizer build(JsonNode root, String src, Pipeline pipeline) {
         if (root == null || !root.isObject()) throw bad(src, "(root)", "a JSON object");
-        UnigramModel model = model(root.get("model"), src);
+        if (pipeline == Pipeline.TRANSFORMERS) return buildAsTransformers(root, src);
+        UnigramModel model = model(root.get("model"), src, false);
         Normalizer normalizer = normalizer(root.get("normalizer"), src, "normalizer");
         PreTokenizer pre = preTokenizer(root.get("pre_tokenizer"), src, "pre_tokenizer");
         Decoder decoder = decoder(root.get("decoder"), src, "decoder");
@@ -75,7 +84,36 @@ final class TokenizerJsonReader {
         return v.asText();
     }
 
-    private static UnigramModel model(JsonNode m, String src) {
+    /** The pipeline transformers 5's T5Tokenizer rebuilds around the file's vocabulary and charsmap. */
+    private static T5Tokenizer buildAsTransformers(JsonNode root, String src) {
+        UnigramModel model = model(root.get("model"), src, true);
+        JsonNode n = root.get("normalizer");
+        Normalizer normalizer = null;
+        List<JsonNode> candidates = new ArrayList<>();
+        if (n != null && n.isObject()) {
+            if ("Sequence".equals(n.path("type").asText()) && n.path("normalizers").isArray()) n.get("normalizers").forEach(candidates::add);
+            else candidates.add(n);
+        }
+        for (int i = 0; i < candidates.size() && normalizer == null; i++) {
+            if ("Precompiled".equals(candidates.get(i).path("type").asText())) {
+                normalizer = normalizer(candidates.get(i), src, "normalizer");
+            }
+        }
+        PreTokenizer pre = PreTokenizer.sequence(List.of(PreTokenizer.whitespaceSplit(),
+                PreTokenizer.metaspace('\u2581', PreTokenizer.PrependScheme.ALWAYS, true)));
+        Decoder decoder = Decoder.metaspace('\u2581', PreTokenizer.PrependScheme.ALWAYS);
+        List<AddedToken> added = addedTokens(root.get("added_tokens"), src);
+        int eos = -1;
+        for (AddedToken t : added) if (t.content().equals("</s>")) eos = t.id();
+        if (eos < 0) eos = model.id("</s>");
+        if (eos < 0) throw new BadInputException(src + ": no '</s>' token in added_tokens or model.vocab (T5's end of sequence)");
+        List<int[]> template = new ArrayList<>();
+        template.add(null);
+        template.add(new int[] {eos});
+        return new T5Tokenizer(src, model, normalizer, pre, decoder, template, added);
+    }
+
+    private static UnigramModel model(JsonNode m, String src, boolean noByteFallback) {
         if (m == null || !m.isObject()) throw bad(src, "model", "an object");
         JsonNode t = m.get("type");
         String type = t == null ? (m.has("vocab") && m.get("vocab").isArray() ? "Unigram" : null) : t.asText();
@@ -101,7 +139,8 @@ final class TokenizerJsonReader {
             if (!unk.canConvertToInt() || !unk.isIntegralNumber() || unk.asInt() < 0) throw bad(src, "model.unk_id", "a non-negative integer or null");
             unkId = unk.asInt();
         }
-        return new UnigramModel(pieces, scores, unkId, bool(m, "byte_fallback", false, src, "model"), src);
+        boolean byteFallback = bool(m, "byte_fallback", false, src, "model") && !noByteFallback;
+        return new UnigramModel(pieces, scores, unkId, byteFallback, src);
     }
 
     static Normalizer normalizer(JsonNode n, String src, String field) {

@@ -35,6 +35,11 @@ class TokenizeCliTest {
             JsonNode n = m.readTree(l);
             if (n.get("text").asText().equals("The <extra_id_0> walks in <extra_id_1> park")) line = n;
         }
+        for (String pipeline : new String[] {"file", "transformers"}) {
+            Run r = run("tokenize", "--model", "fixtures/tokenizer", "--json", "--pipeline", pipeline, line.get("text").asText());
+            assertEquals(0, r.exit(), r.err());
+            assertEquals(line.get("ids"), m.readTree(r.out()).get(0).get("ids"));
+        }
         Run r = run("tokenize", "--model", "fixtures/tokenizer", "--json", line.get("text").asText());
         assertEquals(0, r.exit(), r.err());
         JsonNode res = m.readTree(r.out()).get(0);
@@ -64,6 +69,9 @@ class TokenizeCliTest {
         r = run("tokenize", "--model", tmp.toString(), "x");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("model.type") && r.err().contains("tokenizer.json"), r.err());
+        r = run("tokenize", "--model", "fixtures/tokenizer", "--pipeline", "bogus", "x");
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains("--pipeline"), r.err());
         r = run("tokenize", "--model", "fixtures/tokenizer", "--decode", "1 x");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("'x' is not a token id"), r.err());

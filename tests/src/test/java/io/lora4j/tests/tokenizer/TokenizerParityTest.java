@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lora4j.models.tokenizer.BatchEncoding;
 import io.lora4j.models.tokenizer.Padding;
+import io.lora4j.models.tokenizer.Pipeline;
 import io.lora4j.models.tokenizer.T5Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -85,6 +86,7 @@ class TokenizerParityTest {
         assertEquals(1, tok.eosId());
         assertEquals(2, tok.unkId());
         check(tok, corpus(), "tokenizer.json");
+        check(T5Tokenizer.load(DIR, Pipeline.TRANSFORMERS), corpus(), "tokenizer.json read as transformers 5 does");
     }
 
     @Test
@@ -161,7 +163,7 @@ class TokenizerParityTest {
         String charsmap = base.get("normalizer").get("precompiled_charsmap").asText();
         JsonNode variants = JSON.readTree(DIR.resolve("variants.json").toFile()).get("variants");
         List<Line> corpus = corpus();
-        int checked = 0;
+        int checked = 0, checkedT = 0;
         for (Iterator<Map.Entry<String, JsonNode>> it = variants.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> v = it.next();
             ObjectNode root = base.deepCopy();
@@ -183,7 +185,20 @@ class TokenizerParityTest {
             }
             check(tok, lines, "variant " + v.getKey());
             checked++;
+            JsonNode expT = v.getValue().get("expected_transformers_where_different");
+            if (expT != null) { // transformers 5's AutoTokenizer on a directory holding this file (sparse)
+                assertTrue(expT.size() >= 20, "transformers 5 and the file's pipeline differ on " + expT.size() + " lines");
+                T5Tokenizer t5 = T5Tokenizer.fromTokenizerJson(root, "variant " + v.getKey(), Pipeline.TRANSFORMERS);
+                List<Line> linesT = new ArrayList<>();
+                for (int i = 0; i < corpus.size(); i++) {
+                    JsonNode e = expT.has(String.valueOf(i)) ? expT.get(String.valueOf(i)) : exp.get(i);
+                    linesT.add(new Line(corpus.get(i).text(), ids(e.get("ids")), e.get("decoded_skip").asText(), null));
+                }
+                check(t5, linesT, "variant " + v.getKey() + " read as transformers 5 does");
+                checkedT++;
+            }
         }
         assertEquals(4, checked);
+        assertEquals(1, checkedT);
     }
 }

@@ -70,6 +70,16 @@ def main():
                        "encoder.bias": "model-00001-of-00002.safetensors", "decoder.weight": "model-00002-of-00002.safetensors"}}, f, indent=2)
         expected["sharded"] = {k: describe(v) for k, v in sd.items()}
 
+        # sharded PyTorch model directory (pytorch_model.bin.index.json), as older HF checkpoints ship
+        bdir = os.path.join(OUT, "sharded_bin")
+        os.makedirs(bdir, exist_ok=True)
+        torch.save({k: sd[k] for k in ["encoder.weight", "encoder.bias"]}, os.path.join(bdir, "pytorch_model-00001-of-00002.bin"))
+        torch.save({"decoder.weight": sd["decoder.weight"]}, os.path.join(bdir, "pytorch_model-00002-of-00002.bin"))
+        with open(os.path.join(bdir, "pytorch_model.bin.index.json"), "w") as f:
+            json.dump({"metadata": {"total_size": 0}, "weight_map": {"encoder.weight": "pytorch_model-00001-of-00002.bin",
+                       "encoder.bias": "pytorch_model-00001-of-00002.bin", "decoder.weight": "pytorch_model-00002-of-00002.bin"}}, f, indent=2)
+        expected["sharded_bin"] = expected["sharded"]
+
         # torch.save state dict: several dtypes, a Parameter, a transposed (non-contiguous) tensor,
         # two views sharing one storage, a slice at a storage offset
         g = torch.Generator().manual_seed(3)

@@ -71,6 +71,12 @@ class IoFixtureTest {
     }
 
     @Test
+    void shardedPyTorchCheckpointDirectory() throws IOException {
+        TensorSource s = Checkpoints.open(DIR.resolve("sharded_bin"));
+        assertMatches(s, expected().get("sharded_bin"));
+    }
+
+    @Test
     void torchSaveStateDictWithViewsParametersAndNonContiguousTensors() throws IOException {
         TensorSource s = Checkpoints.openAny(DIR.resolve("state_dict.bin"));
         assertMatches(s, expected().get("state_dict.bin"));

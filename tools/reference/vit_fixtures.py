@@ -11,6 +11,7 @@ Writes
                      preprocessor_config.json: 32x32 bilinear, mean/std 0.5)
   hf-vit-model/      ViTModel (with pooler) sharing the encoder weights of hf-vit-cls
   timm-vit/          the same weights in timm naming (fused attn.qkv) + vit_arch.json (token pooling)
+  hf-vit-bin/        hf-vit-cls's weights as pytorch_model.bin (same config)
   timm-vit-avg/      timm naming, global_pool "avg" with fc_norm (no final norm) + vit_arch.json
   preprocessor_bicubic.json  a second processor config (bicubic, ImageNet mean/std)
   expected.safetensors:
@@ -132,6 +133,15 @@ def timm_forward(sd, x, heads, eps, pool):
     return F.linear(pooled, sd["head.weight"], sd["head.bias"])
 
 
+def write_bin_copy():
+    """hf-vit-bin/: hf-vit-cls as a PyTorch pytorch_model.bin (torch.save zip format) with the same config."""
+    import shutil
+    src, dst = os.path.join(ROOT, "hf-vit-cls"), os.path.join(ROOT, "hf-vit-bin")
+    os.makedirs(dst, exist_ok=True)
+    torch.save(load_file(os.path.join(src, "model.safetensors")), os.path.join(dst, "pytorch_model.bin"))
+    shutil.copy(os.path.join(src, "config.json"), os.path.join(dst, "config.json"))
+
+
 def main():
     os.makedirs(ROOT, exist_ok=True)
     names = make_images(os.path.join(ROOT, "images"))
@@ -222,6 +232,7 @@ def main():
         exp["logits_40x24"] = model(pixel_values=p40x24, interpolate_pos_encoding=True).logits
 
     save_file({k: v.detach().contiguous() for k, v in exp.items()}, os.path.join(ROOT, "expected.safetensors"))
+    write_bin_copy()
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(ROOT) for f in fs)
     print(f"wrote {ROOT} ({total / 1e6:.2f} MB)", file=sys.stderr)
 

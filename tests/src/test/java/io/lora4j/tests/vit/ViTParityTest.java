@@ -61,6 +61,30 @@ class ViTParityTest {
         assertClose(m.vit().forward(b, px).lastHiddenState(), expected("last_hidden_state"), TOL, "last_hidden_state");
     }
 
+    /** The same weights from a PyTorch pytorch_model.bin (torch.save zip) give the same logits. */
+    @Test
+    void pytorchBinCheckpoint() {
+        ViTForImageClassification m = ViTForImageClassification.load(DIR.resolve("hf-vit-bin"));
+        assertClose(m.logits(new ScalarBackend(), expected("pixel_values")), expected("logits"), TOL, "pytorch_model.bin logits");
+    }
+
+    /**
+     * BF16 weights stay BF16 (mapped, widened by the kernels): logits within 0.03 of HF's F32 logits
+     * (bf16 keeps 8 mantissa bits, relative error 2^-9 per weight; measured max |diff| is printed).
+     */
+    @Test
+    void bf16Checkpoint(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        var src = io.lora4j.engine.io.Checkpoints.open(DIR.resolve("hf-vit-cls"));
+        var w = new io.lora4j.engine.io.SafetensorsWriter();
+        for (String n : src.names()) w.add(n, src.get(n), io.lora4j.engine.DType.BF16);
+        w.write(dir.resolve("model.safetensors"));
+        java.nio.file.Files.copy(DIR.resolve("hf-vit-cls/config.json"), dir.resolve("config.json"));
+        ViTForImageClassification m = ViTForImageClassification.load(dir);
+        float d = VitFixtures.maxAbsDiff(m.logits(CPU, expected("pixel_values")), expected("logits"));
+        System.err.println("bf16 ViT logits max |diff| vs F32 HF: " + d);
+        assertTrue(d < 0.03f && d > 0f, "bf16 logits diff " + d);
+    }
+
     @Test
     void hfViTModelWithPooler() {
         Backend b = new ScalarBackend();

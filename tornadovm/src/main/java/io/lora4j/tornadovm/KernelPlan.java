@@ -2,9 +2,11 @@ package io.lora4j.tornadovm;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import uk.ac.manchester.tornado.api.DataRange;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
@@ -48,13 +50,19 @@ final class KernelPlan implements AutoCloseable {
         return new KernelPlan(plan, grid, localX, localY);
     }
 
-    /** Runs on a global grid of at least (x, y), rounded up to whole work-groups. */
-    void run(long x, long y) {
+    /**
+     * Runs on a global grid of at least (x, y), rounded up to whole work-groups, and copies the first
+     * {@code n} elements of the result buffer {@code out} (declared UNDER_DEMAND) back to the host:
+     * only the used part of a capacity-sized buffer crosses.
+     */
+    float[] run(long x, long y, FloatArray out, int n) {
         long gx = roundUp(Math.max(x, 1), localX), gy = roundUp(Math.max(y, 1), localY);
         grid.setGlobalWork(gx, gy, 1);
         if (localX > 0) grid.setLocalWork(localX, Math.max(localY, 1), 1);
         else grid.setLocalWorkToNull();
-        plan.execute();
+        TornadoExecutionResult r = plan.execute();
+        r.transferToHost(new DataRange(out).withSize(n));
+        return copyOut(out, n);
     }
 
     private static long roundUp(long v, int m) {

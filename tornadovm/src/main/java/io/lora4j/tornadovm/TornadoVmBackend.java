@@ -2,7 +2,6 @@ package io.lora4j.tornadovm;
 
 import static io.lora4j.tornadovm.KernelPlan.capacity;
 import static io.lora4j.tornadovm.KernelPlan.copyIn;
-import static io.lora4j.tornadovm.KernelPlan.copyOut;
 import static io.lora4j.tornadovm.KernelPlan.setDims;
 
 import io.lora4j.engine.Backend;
@@ -25,7 +24,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  *
  * <p>Weights persist on the device: a weight (keyed by {@link WeightKey}) seen a second time gets
  * its own plan whose weight buffer is uploaded once (DataTransferMode.FIRST_EXECUTION); only the
- * input and the result cross per call. Seen once, it goes through a shared streaming plan, which
+^ * input and the used part of the result cross per call. Seen once, it goes through a shared streaming plan, which
  * spares one kernel compilation per one-off tensor. Plans live in an LRU cache ({@link PlanCache}).
  *
  * <p>On the CPU backend (not offloaded): embedding, argmax, topk, crossEntropy, concat,
@@ -91,15 +90,15 @@ public final class TornadoVmBackend implements Backend {
                 g.transferToDevice(DataTransferMode.EVERY_EXECUTION, a, b, bs, dims);
             }
             g.task("t", GemmKernels::tiledGemm, new KernelContext(), a, b, bs, c, dims);
-            g.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
+            g.transferToHost(DataTransferMode.UNDER_DEMAND, c);
             return new Gemm(KernelPlan.of(g, 2, T, T), a, b, bs, c, dims);
         });
     }
 
-    private static void runGemm(Gemm p, int batch, int m, int n, int k, boolean transB, boolean bias, int aStride, int bStride) {
+    private static float[] runGemm(Gemm p, int batch, int m, int n, int k, boolean transB, boolean bias, int aStride, int bStride) {
         int tilesM = (m + T - 1) / T;
         setDims(p.dims, m, n, k, transB ? 1 : 0, bias ? 1 : 0, tilesM, aStride, bStride);
-        p.plan.run((long) n, (long) tilesM * T * batch);
+        return p.plan.run((long) n, (long) tilesM * T * batch, p.c, batch * m * n);
     }
 
     @Override
@@ -131,8 +130,7 @@ public final class TornadoVmBackend implements Backend {
                 if (bias != null) copyIn(bias.toFloatArray(), p.bias);
             }
             copyInTensor(x, p.a);
-            runGemm(p, 1, m, n, k, true, bias != null, 0, 0);
-            return Tensor.of(copyOut(p.c, m * n), shape);
+            return Tensor.of(runGemm(p, 1, m, n, k, true, bias != null, 0, 0), shape);
         }
     }
 
@@ -160,8 +158,7 @@ public final class TornadoVmBackend implements Backend {
             Gemm p = gemmPlan(List.of("gemm", capA, capB, 64, capC), capA, capB, 64, capC, false, null, null);
             copyInTensor(a, p.a);
             copyIn(bData, p.b);
-            runGemm(p, nb, m, n, k, transB, false, aStride, bStride);
-            return Tensor.of(copyOut(p.c, nb * m * n), out);
+            return Tensor.of(runGemm(p, nb, m, n, k, transB, false, aStride, bStride), out);
         }
     }
 
@@ -183,14 +180,13 @@ public final class TornadoVmBackend implements Backend {
                 TaskGraph g = new TaskGraph(KernelPlan.newGraphName("binary"))
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, fa, fb, dims)
                         .task("t", ElementwiseKernels::binary, new KernelContext(), fa, fb, fc, dims)
-                        .transferToHost(DataTransferMode.EVERY_EXECUTION, fc);
+                        .transferToHost(DataTransferMode.UNDER_DEMAND, fc);
                 return new Binary(KernelPlan.of(g, 1, LOCAL_1D, 0), fa, fb, fc, dims);
             });
             copyInTensor(a, p.a);
             copyInTensor(b, p.b);
             setDims(p.dims, n, a.numel(), b.numel(), op);
-            p.plan.run(n, 1);
-            return Tensor.of(copyOut(p.c, n), shape);
+            return Tensor.of(p.plan.run(n, 1, p.c, n), shape);
         }
     }
 
@@ -220,14 +216,13 @@ public final class TornadoVmBackend implements Backend {
                 TaskGraph g = new TaskGraph(KernelPlan.newGraphName("unary"))
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, fx, params, dims)
                         .task("t", ElementwiseKernels::unary, new KernelContext(), fx, params, fy, dims)
-                        .transferToHost(DataTransferMode.EVERY_EXECUTION, fy);
+                        .transferToHost(DataTransferMode.UNDER_DEMAND, fy);
                 return new Unary(KernelPlan.of(g, 1, LOCAL_1D, 0), fx, params, fy, dims);
             });
             copyInTensor(x, p.x);
             p.params.set(0, s);
             setDims(p.dims, n, op);
-            p.plan.run(n, 1);
-            return Tensor.of(copyOut(p.y, n), x.shape());
+            return Tensor.of(p.plan.run(n, 1, p.y, n), x.shape());
         }
     }
 
@@ -256,14 +251,13 @@ public final class TornadoVmBackend implements Backend {
                 TaskGraph g = new TaskGraph(KernelPlan.newGraphName("softmax"))
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, fx, fb, dims)
                         .task("t", ElementwiseKernels::softmaxRows, new KernelContext(), fx, fb, fy, dims)
-                        .transferToHost(DataTransferMode.EVERY_EXECUTION, fy);
+                        .transferToHost(DataTransferMode.UNDER_DEMAND, fy);
                 return new Rows(KernelPlan.of(g, 1, LOCAL_1D, 0), fx, fb, fy, dims);
             });
             copyInTensor(x, p.x);
             if (bias != null) copyInTensor(bias, p.bias);
             setDims(p.dims, rows, d, bias == null ? 0 : bias.numel(), op);
-            p.plan.run(rows, 1);
-            return Tensor.of(copyOut(p.y, n), x.shape());
+            return Tensor.of(p.plan.run(rows, 1, p.y, n), x.shape());
         }
     }
 
@@ -285,7 +279,7 @@ public final class TornadoVmBackend implements Backend {
                 TaskGraph g = new TaskGraph(KernelPlan.newGraphName("norm"))
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, fx, fg, fbeta, params, dims)
                         .task("t", ElementwiseKernels::normRows, new KernelContext(), fx, fg, fbeta, params, fy, dims)
-                        .transferToHost(DataTransferMode.EVERY_EXECUTION, fy);
+                        .transferToHost(DataTransferMode.UNDER_DEMAND, fy);
                 return new Norm(KernelPlan.of(g, 1, LOCAL_1D, 0), fx, fg, fbeta, params, fy, dims);
             });
             copyInTensor(x, p.x);
@@ -293,8 +287,7 @@ public final class TornadoVmBackend implements Backend {
             if (beta != null) copyInTensor(beta, p.beta);
             p.params.set(0, eps);
             setDims(p.dims, n / d, d, op, beta == null ? 0 : 1);
-            p.plan.run(n / d, 1);
-            return Tensor.of(copyOut(p.y, n), x.shape());
+            return Tensor.of(p.plan.run(n / d, 1, p.y, n), x.shape());
         }
     }
 
@@ -338,7 +331,7 @@ public final class TornadoVmBackend implements Backend {
                     g.transferToDevice(DataTransferMode.EVERY_EXECUTION, fw, fb, fa, params, dims);
                 }
                 g.task("t", GemmKernels::addLowRank, new KernelContext(), fw, fb, fa, params, fo, dims);
-                g.transferToHost(DataTransferMode.EVERY_EXECUTION, fo);
+                g.transferToHost(DataTransferMode.UNDER_DEMAND, fo);
                 return new LowRank(KernelPlan.of(g, 2, T, T), fw, fb, fa, params, fo, dims);
             });
             if (!persistent) copyInTensor(w, p.w);
@@ -346,8 +339,7 @@ public final class TornadoVmBackend implements Backend {
             copyInTensor(a, p.a);
             p.params.set(0, s);
             setDims(p.dims, o, in, r);
-            p.plan.run(in, o);
-            return Tensor.of(copyOut(p.out, o * in), o, in);
+            return Tensor.of(p.plan.run(in, o, p.out, o * in), o, in);
         }
     }
 
@@ -386,14 +378,13 @@ public final class TornadoVmBackend implements Backend {
                     g.transferToDevice(DataTransferMode.EVERY_EXECUTION, st, fw, dims);
                 }
                 g.task("t", AdapterKernels::weightedSum, new KernelContext(), st, fw, fo, dims);
-                g.transferToHost(DataTransferMode.EVERY_EXECUTION, fo);
+                g.transferToHost(DataTransferMode.UNDER_DEMAND, fo);
                 return new WSum(KernelPlan.of(g, 1, LOCAL_1D, 0), st, fw, fo, dims);
             });
             if (!persistent) fillStack(p.stack, parts, size);
             copyIn(weights, p.w);
             setDims(p.dims, count, size);
-            p.plan.run(size, 1);
-            return Tensor.of(copyOut(p.out, size), shape);
+            return Tensor.of(p.plan.run(size, 1, p.out, size), shape);
         }
     }
 
@@ -437,15 +428,14 @@ public final class TornadoVmBackend implements Backend {
                     g.transferToDevice(DataTransferMode.EVERY_EXECUTION, fw, fa, fb, dims);
                 }
                 g.task("t", AdapterKernels::gloraWeight, new KernelContext(), fw, fa, fb, fo, dims);
-                g.transferToHost(DataTransferMode.EVERY_EXECUTION, fo);
+                g.transferToHost(DataTransferMode.UNDER_DEMAND, fo);
                 return new Glora(KernelPlan.of(g, 2, T, T), fw, fa, fb, fo, dims);
             });
             if (!persistent) copyInTensor(w0, p.w0);
             copyIn(av, p.a);
             copyIn(bv, p.b);
             setDims(p.dims, o, in, a == null ? 0 : 1, (int) as[0], (int) as[1], b == null ? 0 : 1, (int) bs[0], (int) bs[1]);
-            p.plan.run(in, o);
-            return Tensor.of(copyOut(p.out, o * in), o, in);
+            return Tensor.of(p.plan.run(in, o, p.out, o * in), o, in);
         }
     }
 

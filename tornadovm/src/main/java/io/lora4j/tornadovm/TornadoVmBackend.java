@@ -24,7 +24,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  *
  * <p>Weights persist on the device: a weight (keyed by {@link WeightKey}) seen a second time gets
  * its own plan whose weight buffer is uploaded once (DataTransferMode.FIRST_EXECUTION); only the
-^ * input and the used part of the result cross per call. Seen once, it goes through a shared streaming plan, which
+ * input and the used part of the result cross per call. Seen once, it goes through a shared streaming plan, which
  * spares one kernel compilation per one-off tensor. Plans live in an LRU cache ({@link PlanCache}).
  *
  * <p>On the CPU backend (not offloaded): embedding, argmax, topk, crossEntropy, concat,

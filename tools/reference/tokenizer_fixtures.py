@@ -106,8 +106,42 @@ def corpus():
     return lines
 
 
+def userdef_fixture():
+    """A tiny spiece.model with user-defined and control pieces and a small custom normalization rule set
+    (A->a, e+U+0301->é, ﬁ->fi, U+200B removed, U+3000->space; transformers 5 cannot load an empty charsmap),
+    converted by T5TokenizerFast: spiece_userdef.model + userdef.jsonl (ids and decoded text from HF)."""
+    work = os.path.join(tempfile.gettempdir(), "lora4j_tokenizer_fixtures_userdef")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    try:
+        with open(os.path.join(work, "train.txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(MULTILINGUAL[:4] * 30 + ["the cat sat on the mat", "a dog and a cat"] * 30))
+        with open(os.path.join(work, "rules.tsv"), "w", encoding="utf-8") as f:
+            f.write("41\t61\n65 301\tE9\nFB01\t66 69\n200B\t\n3000\t20\n")
+        spm.SentencePieceTrainer.train(
+            input=os.path.join(work, "train.txt"), model_prefix=os.path.join(work, "spiece"), vocab_size=120,
+            model_type="unigram", normalization_rule_tsv=os.path.join(work, "rules.tsv"), pad_id=0, eos_id=1, unk_id=2, bos_id=-1,
+            user_defined_symbols=["<sep>", "cat"], control_symbols=["<cls>"], character_coverage=1.0,
+            num_threads=1, minloglevel=2, hard_vocab_limit=False)
+        model_dir = os.path.join(work, "model")
+        os.makedirs(model_dir)
+        shutil.copy(os.path.join(work, "spiece.model"), model_dir)
+        shutil.copy(os.path.join(work, "spiece.model"), os.path.join(OUT, "spiece_userdef.model"))
+        tok = T5TokenizerFast.from_pretrained(model_dir)
+        texts = ["the cat sat", "concatenate <sep> the <cls> mat", "<cls>cat<sep>", "Cat CAT cats", "  the  mat  ",
+                 "café naïve ü cafe\u0301", "</s> <extra_id_5> x", "", "dog\tand\ncat", "ＡＢＣ ① \ufb01 A\u200bA\u3000a"]
+        with open(os.path.join(OUT, "userdef.jsonl"), "w", encoding="utf-8") as f:
+            for text in texts:
+                ids = tok(text).input_ids
+                f.write(json.dumps({"text": text, "ids": ids, "decoded_skip": tok.decode(ids, skip_special_tokens=True),
+                                    "decoded": tok.decode(ids, skip_special_tokens=False)}, ensure_ascii=False) + "\n")
+    finally:
+        shutil.rmtree(work)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
+    userdef_fixture()
     work = os.path.join(tempfile.gettempdir(), "lora4j_tokenizer_fixtures")  # fixed: spiece.model records the path
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)

@@ -17,7 +17,7 @@ import java.util.List;
  * tokenizer transformers' {@code T5TokenizerFast} converts it to: the pieces and scores plus
  * {@code <extra_id_99>..<extra_id_0>}, the precompiled normalization map, WhitespaceSplit + Metaspace
  * (always prepend), {@code </s>} appended, control pieces and {@code <pad>}/{@code </s>}/{@code <unk>}
- * as special tokens, user-defined pieces as added tokens.
+ * as special tokens, user-defined pieces as added tokens; no byte fallback (transformers never enables it for T5).
  */
 final class SentencePieceReader {
     static final int EXTRA_IDS = 100;
@@ -74,7 +74,8 @@ final class SentencePieceReader {
         if (spm.unkId() < 0 || spm.unkId() >= spm.pieces().size()) {
             throw new BadInputException(src + ": field 'trainer_spec.unk_id' is " + spm.unkId() + ", outside the " + spm.pieces().size() + " pieces");
         }
-        UnigramModel model = new UnigramModel(pieces, scores, spm.unkId(), spm.byteFallback(), src);
+        // transformers' T5 conversion (4.x and 5) never turns byte fallback on, whatever the trainer spec says
+        UnigramModel model = new UnigramModel(pieces, scores, spm.unkId(), false, src);
         Normalizer normalizer = spm.charsmap() == null || spm.charsmap().length == 0 ? null
                 : PrecompiledCharsmap.parse(spm.charsmap(), src + ": field 'normalizer_spec.precompiled_charsmap'");
         PreTokenizer pre = PreTokenizer.sequence(List.of(PreTokenizer.whitespaceSplit(),

@@ -1,5 +1,8 @@
 package io.lora4j.optim;
 
+import org.apache.commons.math3.exception.MathArithmeticException;
+import org.apache.commons.math3.exception.MathIllegalStateException;
+import org.apache.commons.math3.exception.MathRuntimeException;
 import org.apache.commons.math3.exception.TooManyEvaluationsException;
 import org.apache.commons.math3.optim.InitialGuess;
 import org.apache.commons.math3.optim.MaxEval;
@@ -18,6 +21,15 @@ import org.apache.commons.math3.optim.nonlinear.scalar.noderiv.BOBYQAOptimizer;
  * second coordinate the objective never sees. The trust radius is capped at half the narrowest bound width.
  */
 public final class Bobyqa implements Optimizer {
+    private static final System.Logger LOG = System.getLogger(Bobyqa.class.getName());
+
+    /** Carries an exception thrown by the objective through Commons Math. */
+    private static final class ObjectiveFailure extends RuntimeException {
+        ObjectiveFailure(RuntimeException cause) {
+            super(cause);
+        }
+    }
+
     @Override
     public String name() {
         return "bobyqa";
@@ -46,7 +58,12 @@ public final class Bobyqa implements Optimizer {
         double radius = Math.min(initialStep, 0.5 * minWidth * (1 - 1e-9));
         ObjectiveFunction of = new ObjectiveFunction(p -> {
             double[] q = pad ? new double[] {p[0]} : p;
-            double v = log.evaluate(q);
+            double v;
+            try {
+                v = log.evaluate(q);
+            } catch (RuntimeException e) {
+                throw new ObjectiveFailure(e);
+            }
             return Double.isNaN(v) ? Double.MAX_VALUE : v;
         });
         while (log.remaining() >= m + 2 && radius > 1e-10) {
@@ -57,6 +74,11 @@ public final class Bobyqa implements Optimizer {
                         .optimize(new MaxEval(log.remaining()), of, GoalType.MINIMIZE, new InitialGuess(x), new SimpleBounds(lo, hi));
             } catch (TooManyEvaluationsException e) {
                 break; // budget spent; the log holds the best point
+            } catch (ObjectiveFailure e) {
+                throw (RuntimeException) e.getCause(); // the objective's own error, unchanged
+            } catch (MathRuntimeException | MathIllegalStateException | MathArithmeticException e) {
+                LOG.log(System.Logger.Level.DEBUG, "BOBYQA stopped: {0}; keeping the best point so far", e.getMessage());
+                break; // numerical trouble inside BOBYQA: keep the best point seen
             }
             if (log.count() == before) break;
             double[] best = log.result().best();

@@ -145,4 +145,20 @@ class OptimizersTest {
         OptimizationResult same = new CmaEs().minimize((Objective) x -> TestFunctions.sphere(x), filled(20, 0.5), Bounds.box(20, -1.5, 1.5), 0.5, 40, 3);
         assertArrayEquals(same.valueHistory(), r.valueHistory());
     }
+
+    @Test
+    void degenerateObjectivesAndObjectiveErrors() {
+        for (String name : java.util.List.of("cma", "bobyqa", "es", "random")) {
+            OptimizationResult flat = Optimizers.byName(name, 5, 200).minimize(x -> 1.0, new double[5], Bounds.box(5, -1.5, 1.5), 0.5, 200, 0);
+            assertEquals(1.0, flat.bestValue(), name);
+            OptimizationResult nan = Optimizers.byName(name, 5, 100).minimize(x -> x[0] > 0.2 ? Double.NaN : TestFunctions.sphere(x),
+                    new double[5], Bounds.box(5, -1.5, 1.5), 0.5, 100, 0);
+            assertTrue(nan.bestValue() < 1e9 && !Double.isNaN(nan.bestValue()), name);
+            // an error of the objective itself propagates unchanged
+            BadInputException boom = assertThrows(BadInputException.class, () -> Optimizers.byName(name, 5, 100).minimize(x -> {
+                throw new BadInputException("boom");
+            }, new double[5], Bounds.box(5, -1.5, 1.5), 0.5, 100, 0));
+            assertEquals("boom", boom.getMessage());
+        }
+    }
 }

@@ -4,8 +4,8 @@
     /work/venv/bin/python tools/reference/bench_torch_gemm.py [--threads N] [--reps 7] [--json]
 
 For each (M, N, K): y = torch.nn.functional.linear(x, W) with x [M, K] F32 and W [N, K], timed as
-lora4j times Backend.linear: warmup (>= 3 calls and >= 1.5 s), then --reps reps, each repeating
-the call until >= 20 ms passed. Prints best and median GFLOP/s (2·M·N·K / s) and GFLOP per CPU
+lora4j times Backend.linear: warmup (>= 3 calls and >= 1.5 s), then single timed calls, at least
+--reps of them and at least 0.5 s in all. Prints best and median GFLOP/s (2·M·N·K / s) and GFLOP per CPU
 second of the process (time.process_time(): all threads; robust to neighbours on shared cores).
 
 Weight dtypes:
@@ -26,7 +26,8 @@ SHAPES = [(640, 1024, 1024), (640, 2816, 1024), (640, 1024, 2816), (1024, 1024, 
           (1, 1024, 1024), (1, 32128, 1024)]
 
 
-def timed(fn, reps, warmup=3, warmup_s=1.5):
+def timed(fn, reps, warmup=3, warmup_s=1.5, min_s=0.5):
+    """Warmup, then single calls: >= reps and >= min_s in all. Returns (best, median, cpu s per call)."""
     t0 = time.perf_counter()
     i = 0
     while i < warmup or time.perf_counter() - t0 < warmup_s:
@@ -34,19 +35,12 @@ def timed(fn, reps, warmup=3, warmup_s=1.5):
         i += 1
     per = []
     cpu0 = time.process_time()
-    calls = 0
-    for _ in range(reps):
-        c = 0
+    start = time.perf_counter()
+    while len(per) < reps or time.perf_counter() - start < min_s:
         t = time.perf_counter()
-        while True:
-            fn()
-            c += 1
-            el = time.perf_counter() - t
-            if el >= 0.02:
-                break
-        per.append(el / c)
-        calls += c
-    cpu = (time.process_time() - cpu0) / calls
+        fn()
+        per.append(time.perf_counter() - t)
+    cpu = (time.process_time() - cpu0) / len(per)
     return min(per), statistics.median(per), cpu
 
 

@@ -44,8 +44,11 @@ public final class GemmBench implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Option(names = "--reps", defaultValue = "7", description = "Timed repetitions per shape (default ${DEFAULT-VALUE}).")
+    @Option(names = "--reps", defaultValue = "7", description = "Timed calls per entry at least (default ${DEFAULT-VALUE}).")
     int reps;
+
+    @Option(names = "--min-seconds", defaultValue = "0.5", description = "Keep timing calls at least this long per entry (default ${DEFAULT-VALUE}).")
+    double minSeconds;
 
     @Option(names = "--warmup", defaultValue = "3", description = "Untimed repetitions first (default ${DEFAULT-VALUE}).")
     int warmup;
@@ -94,8 +97,8 @@ public final class GemmBench implements Callable<Integer> {
         double bandwidth = Double.NaN, bandwidthMedian = Double.NaN;
         try (Backend backend = common.openBackend(); Arena arena = Arena.ofShared()) {
             if (!common.quiet && !common.json) {
-                err.printf(Locale.ROOT, "backend %s, %d threads, %d-bit vectors; ≥ %d warmup calls and ≥ %.1f s, then %d timed reps per entry%n",
-                        backend.name(), backend.threads(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), warmup, warmupSeconds, reps);
+                err.printf(Locale.ROOT, "backend %s, %d threads, %d-bit vectors; ≥ %d warmup calls and ≥ %.1f s, then ≥ %d timed calls and ≥ %.1f s per entry%n",
+                        backend.name(), backend.threads(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), warmup, warmupSeconds, reps, minSeconds);
                 err.flush();
             }
             SplittableRandom rnd = new SplittableRandom(42);
@@ -155,29 +158,28 @@ public final class GemmBench implements Callable<Integer> {
     }
 
     /**
-     * Runs linear() warmup + reps times; a rep repeats the call until ≥ 20 ms passed (tiny GEMVs).
-     * Also returns the process CPU seconds per call over all reps: on cores shared with other work
-     * the wall clock measures the neighbours too, CPU time (all threads) much less so.
+     * Warms up, then times single linear() calls: at least {@code reps} of them and at least
+     * {@code --min-seconds} in all (so a 0.1 ms GEMV is timed thousands of times and its median
+     * shrugs off the odd preemption on busy cores). Also returns the process CPU seconds per call:
+     * on cores shared with other work the wall clock measures the neighbours too, CPU time (all
+     * threads) much less so.
      */
     private Result time(Backend backend, Tensor x, Tensor w, int[] s, DType t) {
         long w0 = System.nanoTime();
         for (int i = 0; i < warmup || System.nanoTime() - w0 < warmupSeconds * 1e9; i++) backend.linear(x, w, null);
-        double[] per = new double[reps];
-        long cpu0 = processCpuNanos(), calls = 0;
-        for (int r = 0; r < reps; r++) {
-            int c = 0;
-            long t0 = System.nanoTime(), el;
-            do {
-                backend.linear(x, w, null);
-                c++;
-                el = System.nanoTime() - t0;
-            } while (el < 20_000_000L);
-            per[r] = el * 1e-9 / c;
-            calls += c;
+        double[] per = new double[Math.max(reps, 64)];
+        int calls = 0;
+        long cpu0 = processCpuNanos(), start = System.nanoTime();
+        while (calls < reps || System.nanoTime() - start < minSeconds * 1e9) {
+            long t0 = System.nanoTime();
+            backend.linear(x, w, null);
+            if (calls == per.length) per = Arrays.copyOf(per, per.length * 2);
+            per[calls++] = (System.nanoTime() - t0) * 1e-9;
         }
         double cpuPerCall = (processCpuNanos() - cpu0) * 1e-9 / calls;
+        per = Arrays.copyOf(per, calls);
         Arrays.sort(per);
-        return new Result(s[0], s[1], s[2], t.name(), per[0], median(per), cpuPerCall, reps);
+        return new Result(s[0], s[1], s[2], t.name(), per[0], median(per), cpuPerCall, calls);
     }
 
     /** CPU time of this process (all threads), or -1 if the JVM cannot tell. */
@@ -198,7 +200,7 @@ public final class GemmBench implements Callable<Integer> {
         int n = (int) Math.min(Integer.MAX_VALUE - 64L, (long) bandwidthMb * (1 << 20) / 4);
         float[] a = new float[n];
         Arrays.fill(a, 1f);
-        double[] per = new double[reps];
+        double[] per = new double[Math.max(1, reps)];
         try (Parallel par = new Parallel(threads)) {
             int chunks = threads * 8, chunk = (n + chunks - 1) / chunks;
             double[] partial = new double[chunks];
@@ -240,7 +242,7 @@ public final class GemmBench implements Callable<Integer> {
             e.put("gflops_per_cpu_s", r.flops() / r.cpuS / 1e9);
             e.put("ms_median", r.medianS * 1e3);
             e.put("weights_gbps", r.weightBytes() / r.medianS / 1e9);
-            e.put("reps", r.reps);
+            e.put("calls", r.reps);
             list.add(e);
         }
         if (!Double.isNaN(bw)) {

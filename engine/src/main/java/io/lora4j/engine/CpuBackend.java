@@ -46,5 +46,6 @@ public final class CpuBackend implements Backend {
     @Override public CrossEntropy crossEntropy(Tensor l, int[] y, int ig) { return RowOps.crossEntropy(par, l, y, ig); }
     @Override public Tensor concat(int dim, Tensor... parts) { return Concat.concat(dim, parts); }
     @Override public Tensor im2colPatches(Tensor images, int patch) { return Gather.im2colPatches(par, images, patch); }
+    @Override public Tensor weightedSum(float[] weights, Tensor... parts) { return Elementwise.weightedSum(par, weights, parts); }
     @Override public Tensor addLowRank(Tensor w, float s, Tensor b, Tensor a) { return LinearOps.addLowRank(par, w, s, b, a); }
 }

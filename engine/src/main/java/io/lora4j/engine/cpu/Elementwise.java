@@ -170,6 +170,40 @@ public final class Elementwise {
         }
     };
 
+    /** Σᵢ weights[i]·parts[i] over same-shape tensors → F32 (the LoRAHub composition), F32 FMAs in part order. */
+    public static Tensor weightedSum(Parallel par, float[] weights, Tensor... parts) {
+        if (parts.length == 0 || weights.length != parts.length) {
+            throw new IllegalArgumentException("weightedSum: " + weights.length + " weights for " + parts.length + " tensors");
+        }
+        int[] shape = parts[0].shape();
+        float[][] src = new float[parts.length][];
+        int[] off = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            if (!java.util.Arrays.equals(parts[i].shape(), shape)) {
+                throw new IllegalArgumentException("weightedSum: tensor " + i + " has shape " + java.util.Arrays.toString(parts[i].shape())
+                        + ", expected " + java.util.Arrays.toString(shape));
+            }
+            Tensor h = parts[i].isHeapF32() && parts[i].isContiguous() ? parts[i] : parts[i].contiguous();
+            src[i] = h.array();
+            off[i] = (int) h.offset();
+        }
+        int n = parts[0].numel();
+        float[] out = new float[n];
+        par.range(n, GRAIN, (from, to) -> {
+            for (int i = 0; i < src.length; i++) {
+                float[] a = src[i];
+                int o = off[i];
+                FloatVector wv = FloatVector.broadcast(F, weights[i]);
+                int j = from;
+                for (int bound = from + F.loopBound(to - from); j < bound; j += L) {
+                    FloatVector.fromArray(F, a, o + j).fma(wv, FloatVector.fromArray(F, out, j)).intoArray(out, j);
+                }
+                for (; j < to; j++) out[j] += weights[i] * a[o + j];
+            }
+        });
+        return Tensor.of(out, shape);
+    }
+
     /** Σ of all elements of a contiguous F32 range, vectorized with 4 accumulators (the bandwidth probe). */
     public static double sum(float[] a, int from, int to) {
         FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);

@@ -73,6 +73,11 @@ public final class MatrixRows {
         return dtype;
     }
 
+    /** The segment storage, or null for heap F32. */
+    public MemorySegment segment() {
+        return seg;
+    }
+
     /** The heap array when this is heap F32 (read it at {@link #rowOffset}); null otherwise. */
     public float[] heapArray() {
         return array;

@@ -115,6 +115,8 @@ class CpuBackendDifferentialTest {
                 Tensor big = rand(rnd, 30, 37);
                 Tensor part = big.narrow(0, 3, 7);
                 assertClose("linear narrowed W", REF.linear(x, part, null), b.linear(x, part, null), gemmAtol(37), 1e-5);
+                Tensor partBf16 = asSegment(big, DType.BF16).narrow(0, 3, 7);
+                assertClose("linear narrowed bf16 W", REF.linear(x, partBf16, null), b.linear(x, partBf16, null), gemmAtol(37), 1e-5);
             }
         }
     }
@@ -305,6 +307,25 @@ class CpuBackendDifferentialTest {
                 }
             }
         }
+    }
+
+    @Test
+    void weightedSumAndGloraWeight() {
+        SplittableRandom rnd = new SplittableRandom(14);
+        for (int[] shape : new int[][] {{1}, {8, 2 * L + 3}, {300, 257}}) {
+            Tensor[] parts = new Tensor[7];
+            float[] wts = TestTensors.uniform(rnd, parts.length, -2, 2);
+            for (int i = 0; i < parts.length; i++) parts[i] = rand(rnd, shape);
+            parts[2] = asSegment(parts[2], DType.BF16);
+            if (shape.length == 2) parts[3] = transposedView(parts[3]);
+            for (Backend b : cpus()) {
+                // F32 FMAs vs the reference's double sum over 7 terms of |w·x| ≤ 2
+                assertClose("weightedSum " + java.util.Arrays.toString(shape), REF.weightedSum(wts, parts), b.weightedSum(wts, parts), 1e-5, 1e-5);
+            }
+            assertThrows(IllegalArgumentException.class, () -> cpu3.weightedSum(new float[] {1f}, parts));
+        }
+        Tensor w0 = asSegment(rand(rnd, 9, 2 * L + 1), DType.BF16), a = rand(rnd, 9, 1), bb = rand(rnd, 9, 2 * L + 1);
+        for (Backend b : cpus()) assertClose("gloraWeight", REF.gloraWeight(w0, a, bb), b.gloraWeight(w0, a, bb), 1e-6, 1e-6);
     }
 
     @Test

@@ -116,6 +116,7 @@ public final class GloraSearchCommand implements Callable<Integer> {
                     @Override
                     public void generationStarted(int generation, int size) {
                         gen = generation;
+                        done[0] = (long) generation * population; // also right after a resume
                     }
 
                     @Override

@@ -32,22 +32,30 @@ public final class LoraHubLoss {
 
     public LoraHubLoss(Backend backend, T5ForConditionalGeneration base, T5Tokenizer tokenizer, LoraHubComposer composer,
             List<Seq2SeqExamples.Example> examples, int batchSize, LossNormalization normalization) {
-        if (examples.isEmpty()) throw new BadInputException("LoRAHub needs at least one few-shot example");
+        this(backend, base, composer, tokenize(tokenizer, examples, true), tokenize(tokenizer, examples, false), batchSize, normalization);
+    }
+
+    private static int[][] tokenize(T5Tokenizer tok, List<Seq2SeqExamples.Example> examples, boolean input) {
+        int[][] out = new int[examples.size()][];
+        for (int i = 0; i < out.length; i++) out[i] = tok.encode(input ? examples.get(i).input() : examples.get(i).output());
+        return out;
+    }
+
+    /** From token ids: inputs and targets (ragged, EOS included), one row per example. */
+    public LoraHubLoss(Backend backend, T5ForConditionalGeneration base, LoraHubComposer composer, int[][] inputs, int[][] targets,
+            int batchSize, LossNormalization normalization) {
+        if (inputs.length == 0) throw new BadInputException("LoRAHub needs at least one few-shot example");
+        if (inputs.length != targets.length) throw new BadInputException(inputs.length + " inputs but " + targets.length + " targets");
         if (batchSize < 1) throw new BadInputException("--batch-size must be at least 1, got " + batchSize);
         this.backend = backend;
         this.base = base;
         this.composer = composer;
-        this.examples = examples.size();
+        this.examples = inputs.length;
         this.normalization = normalization;
-        for (int s = 0; s < examples.size(); s += batchSize) {
-            List<Seq2SeqExamples.Example> b = examples.subList(s, Math.min(examples.size(), s + batchSize));
-            int[][] in = new int[b.size()][], out = new int[b.size()][];
-            for (int i = 0; i < b.size(); i++) {
-                in[i] = tokenizer.encode(b.get(i).input());
-                out[i] = tokenizer.encode(b.get(i).output());
-            }
-            batchInputs.add(in);
-            batchTargets.add(out);
+        for (int s = 0; s < inputs.length; s += batchSize) {
+            int e = Math.min(inputs.length, s + batchSize);
+            batchInputs.add(java.util.Arrays.copyOfRange(inputs, s, e));
+            batchTargets.add(java.util.Arrays.copyOfRange(targets, s, e));
         }
         // the composition must fit the model: check once, here, rather than on every evaluation
         LoraMerge.Rewriter check = LoraMerge.rewriter(backend, List.of(composer.compose(new double[composer.modules().size()])), false);

@@ -26,6 +26,7 @@ public final class BenchCommand implements Runnable {
 
         // LoRA / GLoRA merges: merge
         b.add(new GloraBench());
+        b.add(new LoraHubBench());
 
         // tokenizer: tokenizer
         b.add(new TokenizerBench());

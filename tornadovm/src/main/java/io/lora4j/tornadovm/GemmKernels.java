@@ -85,6 +85,42 @@ public final class GemmKernels {
     }
 
     /**
+     * The same product without local memory or barriers, one work-item per output element and one
+     * plain K loop (B addressed through strides, so there is no branch in the loop): much faster on
+     * CPU OpenCL devices (PoCL), where the work-items of a group run as one vectorized loop and
+     * barriers are costly. Global work (N, M·batch); same dims as {@link #tiledGemm}, except that
+     * D_TILES_M carries the batch count.
+     */
+    public static void directGemm(KernelContext ctx, FloatArray a, FloatArray b, FloatArray bias, FloatArray c, IntArray dims) {
+        int m = dims.get(D_M);
+        int n = dims.get(D_N);
+        int k = dims.get(D_K);
+        int transB = dims.get(D_TRANS_B);
+        int col = ctx.globalIdx;
+        int gy = ctx.globalIdy;
+        int batch = gy / m;
+        int row = gy - batch * m;
+        if (col < n && batch < dims.get(D_TILES_M)) {
+            int aRow = batch * dims.get(D_A_BATCH_STRIDE) + row * k;
+            int colStride = 1;
+            int kStride = n;
+            if (transB == 1) {
+                colStride = k;
+                kStride = 1;
+            }
+            int bCol = batch * dims.get(D_B_BATCH_STRIDE) + col * colStride;
+            float sum = 0.0f;
+            for (int p = 0; p < k; p++) {
+                sum += a.get(aRow + p) * b.get(bCol + p * kStride);
+            }
+            if (dims.get(D_HAS_BIAS) == 1) {
+                sum += bias.get(col);
+            }
+            c.set(batch * m * n + row * n + col, sum);
+        }
+    }
+
+    /**
      * LoRA merge W + s·B·A: W [O, I], B [O, r], A [r, I]; dims = (O, I, r), params = (s).
      * Global work (I, O) rounded up to the work-group.
      */

@@ -41,10 +41,14 @@ public final class TornadoVmBackend implements Backend {
     private final PlanCache plans = new PlanCache(Integer.getInteger("lora4j.tornadovm.maxPlans", 1024));
     private final Object lock = new Object();
     private final String device;
+    /** Tiled (local-memory) GEMM on GPUs; the direct kernel on CPU OpenCL devices (-Dlora4j.tornadovm.gemm=tiled|direct overrides). */
+    private final boolean tiled;
 
     public TornadoVmBackend(int threads) {
         this.cpu = new CpuBackend(threads);
         var d = TornadoExecutionPlan.DEFAULT_DEVICE;
+        String g = System.getProperty("lora4j.tornadovm.gemm", "auto");
+        this.tiled = g.equals("auto") ? d.getDeviceType() != uk.ac.manchester.tornado.api.enums.TornadoDeviceType.CPU : g.equals("tiled");
         this.device = d.getPhysicalDevice().getDeviceName() + " (" + d.getPlatformName() + ", TornadoVM " + d.getDeviceName() + ")";
     }
 
@@ -89,13 +93,18 @@ public final class TornadoVmBackend implements Backend {
             } else {
                 g.transferToDevice(DataTransferMode.EVERY_EXECUTION, a, b, bs, dims);
             }
-            g.task("t", GemmKernels::tiledGemm, new KernelContext(), a, b, bs, c, dims);
+            if (tiled) g.task("t", GemmKernels::tiledGemm, new KernelContext(), a, b, bs, c, dims);
+            else g.task("t", GemmKernels::directGemm, new KernelContext(), a, b, bs, c, dims);
             g.transferToHost(DataTransferMode.UNDER_DEMAND, c);
-            return new Gemm(KernelPlan.of(g, 2, T, T), a, b, bs, c, dims);
+            return new Gemm(KernelPlan.of(g, 2, tiled ? T : 32, tiled ? T : 1), a, b, bs, c, dims);
         });
     }
 
-    private static float[] runGemm(Gemm p, int batch, int m, int n, int k, boolean transB, boolean bias, int aStride, int bStride) {
+    private float[] runGemm(Gemm p, int batch, int m, int n, int k, boolean transB, boolean bias, int aStride, int bStride) {
+        if (!tiled) { // D_TILES_M slot carries the batch count for the direct kernel
+            setDims(p.dims, m, n, k, transB ? 1 : 0, bias ? 1 : 0, batch, aStride, bStride);
+            return p.plan.run((long) n, (long) m * batch, p.c, batch * m * n);
+        }
         int tilesM = (m + T - 1) / T;
         setDims(p.dims, m, n, k, transB ? 1 : 0, bias ? 1 : 0, tilesM, aStride, bStride);
         return p.plan.run((long) n, (long) tilesM * T * batch, p.c, batch * m * n);

@@ -116,6 +116,27 @@ class TornadoVmBackendTest {
         close(REF.matmul(partial, full), dev.matmul(partial, full), 1e-4, "partially broadcast batch (CPU fallback)");
     }
 
+    /** The default device here is a CPU (PoCL), which gets the direct GEMM; force the other kernel too. */
+    @Test
+    void bothGemmKernelsOnTheSameGrid() {
+        for (String kernel : new String[] {"tiled", "direct"}) {
+            System.setProperty("lora4j.tornadovm.gemm", kernel);
+            try (TornadoVmBackend be = new TornadoVmBackend(2)) {
+                for (int[] s : new int[][] {{1, 1, 1}, {3, 17, 33}, {19, 40, 70}, {33, 9, 130}}) {
+                    Tensor x = rand(s[0], s[2]), w = rand(s[1], s[2]), b = rand(s[1]);
+                    for (int call = 0; call < 2; call++) close(REF.linear(x, w, b), be.linear(x, w, b), 1e-4, kernel + " linear " + Arrays.toString(s));
+                }
+                Tensor q = rand(2, 3, 5, 8), k = rand(2, 3, 7, 8), v = rand(2, 3, 7, 8);
+                close(REF.matmul(q, k.transpose(-1, -2)), be.matmul(q, k.transpose(-1, -2)), 1e-4, kernel + " Q·Kᵀ");
+                close(REF.matmul(REF.matmul(q, k.transpose(-1, -2)), v), be.matmul(REF.matmul(q, k.transpose(-1, -2)), v), 1e-4, kernel + " P·V");
+                Tensor a3 = rand(4, 17, 33), b2 = rand(33, 19);
+                close(REF.matmul(a3, b2), be.matmul(a3, b2), 1e-4, kernel + " batched · shared 2-D");
+            } finally {
+                System.clearProperty("lora4j.tornadovm.gemm");
+            }
+        }
+    }
+
     @Test
     void elementwiseWithBroadcasting() {
         Tensor x = rand(3, 5, 7);

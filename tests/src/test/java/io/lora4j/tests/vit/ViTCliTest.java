@@ -73,6 +73,18 @@ class ViTCliTest {
         assertTrue(lines[1].trim().endsWith("daisy") && lines[2].trim().endsWith("teapot"), r.out());
     }
 
+    /** --arch names the timm description explicitly; mean pooling; no preprocessor_config.json → HF's defaults (= the fixture's). */
+    @Test
+    void classifyTimmWithArchFile() throws Exception {
+        Run r = run("classify", "--model", DIR.resolve("timm-vit-avg/model.safetensors").toString(), "--arch",
+                DIR.resolve("timm-vit-avg/vit_arch.json").toString(), "--top", "1", "--json", DIR.resolve("images/rgb.png").toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode top = new ObjectMapper().readTree(r.out()).get(0).get("top").get(0);
+        assertEquals("LABEL_4", top.get("label").asText());
+        float p = new ScalarBackend().softmax(expected("timm_avg_logits"), null).get(0, 4);
+        assertEquals(p, (float) top.get("probability").asDouble(), 1e-4);
+    }
+
     @Test
     void badInputExitsTwo() {
         Run missing = run("classify", "--model", DIR.resolve("hf-vit-cls").toString(), DIR.resolve("images/nope.png").toString());

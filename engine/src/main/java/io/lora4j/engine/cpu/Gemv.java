@@ -25,6 +25,12 @@ public final class Gemv {
     private static final ValueLayout.OfShort BF16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     /** Rows of W per task at least (a task must amortize its hand-off). */
     static final int GRAIN = 64;
+    /**
+     * Below this many multiply-adds (1×2048×1024) one thread does it: waking a helper costs tens of
+     * µs (milliseconds on busy cores), more than it saves on an L3-resident weight (1×1024×1024 F32:
+     * 0.07 ms on one thread, 0.15 ms median with two under load).
+     */
+    static final long PARALLEL_MACS = 1L << 21;
 
     /**
      * out[i·n + j] = bias[j] + Σ_p x[i·k + p]·W[j, p] for i < m, j < n; x contiguous [m, k].
@@ -34,7 +40,7 @@ public final class Gemv {
         int n = w.rows(), k = w.cols();
         int grain = Math.max(GRAIN / 4 * 4, (int) Math.min(n, (1L << 16) / Math.max(1, (long) k * m)) / 4 * 4);
         Parallel.RangeBody body = (from, to) -> rows(m, x, w, bias, out, from, to);
-        if (par == null) body.run(0, n);
+        if (par == null || (long) m * n * k < PARALLEL_MACS) body.run(0, n);
         else par.range(n, Math.max(4, grain), body);
     }
 

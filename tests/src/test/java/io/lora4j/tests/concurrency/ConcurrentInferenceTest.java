@@ -147,6 +147,7 @@ class ConcurrentInferenceTest {
 
     /** Runs every request once sequentially (twice, to check determinism), then all from {@value #THREADS} threads. */
     static void assertConcurrentEqualsSequential(List<Request> reqs) {
+        long t0 = System.nanoTime();
         Object[] expected = reqs.stream().map(q -> q.run().get()).toArray();
         double[] seqMax = new double[1];
         for (int i = 0; i < reqs.size(); i++) {
@@ -154,6 +155,7 @@ class ConcurrentInferenceTest {
             assertTrue(d == null, reqs.get(i).name() + ": single-threaded re-run differs: " + d);
         }
         double[] concMax = new double[1];
+        long t1 = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         try {
             CountDownLatch start = new CountDownLatch(1);
@@ -180,8 +182,8 @@ class ConcurrentInferenceTest {
             List<String> bad = new ArrayList<>();
             for (Future<List<String>> fu : futures) bad.addAll(fu.get(60, TimeUnit.SECONDS));
             assertTrue(bad.isEmpty(), "results differ from the single-threaded ones: " + bad);
-            System.err.printf("%d requests x %d threads x %d rounds: max relative float diff vs first run: sequential %.3g, concurrent %.3g%n",
-                    reqs.size(), THREADS, ROUNDS, seqMax[0], concMax[0]);
+            System.err.printf("%d requests x %d threads x %d rounds: max relative float diff vs first run: sequential %.3g, concurrent %.3g (sequential %d ms, concurrent %d ms)%n",
+                    reqs.size(), THREADS, ROUNDS, seqMax[0], concMax[0], (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
         } catch (Exception e) {
             if (e instanceof RuntimeException re) throw re;
             throw new AssertionError(e);

@@ -12,6 +12,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -26,7 +28,7 @@ import picocli.CommandLine.Spec;
  * from a file, outputs written under HF's names, so users can compare with PyTorch in any language. The model's
  * config.json {@code model_type} picks the handler.
  */
-@Command(name = "forward", description = {
+@Command(name = "forward", mixinStandardHelpOptions = true, description = {
         "Run a model once on input tensors from a safetensors file and write its outputs (F32) to another.",
         "  t5: reads input_ids [B,S], optional attention_mask [B,S], decoder_input_ids [B,T] (integer dtypes);",
         "      writes logits [B,T,V] and encoder_last_hidden_state [B,S,D].",
@@ -37,7 +39,8 @@ public final class ForwardCommand implements Callable<Integer> {
 
     /** Computes a model's outputs from named input tensors. */
     public interface Handler {
-        Map<String, Tensor> forward(Backend backend, Path modelDir, TensorSource inputs);
+        /** {@code adapters}: PEFT LoRA directories to apply unmerged (empty for none). */
+        Map<String, Tensor> forward(Backend backend, Path modelDir, List<Path> adapters, TensorSource inputs);
     }
 
     /** Handlers by config.json model_type. Each area adds its own line. */
@@ -53,6 +56,9 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory (config.json + weights).")
     Path model;
+
+    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory (repeatable; applied unmerged).")
+    List<Path> adapters = new ArrayList<>();
 
     @Option(names = "--input", required = true, paramLabel = "IN.safetensors", description = "Input tensors.")
     Path input;
@@ -74,7 +80,7 @@ public final class ForwardCommand implements Callable<Integer> {
         if (Files.exists(out) && Files.isSameFile(out, input)) throw new BadInputException("--out " + out + " is the input file; refusing to overwrite it");
         Map<String, Tensor> result;
         try (Backend be = common.openBackend(); TensorSource in = SafetensorsFile.open(input)) {
-            result = h.forward(be, model, in);
+            result = h.forward(be, model, adapters, in);
         }
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         result.forEach(w::add);

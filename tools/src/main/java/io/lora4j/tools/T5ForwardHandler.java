@@ -8,13 +8,14 @@ import io.lora4j.models.nn.ForwardContext;
 import io.lora4j.models.t5.T5ForConditionalGeneration;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** {@code forward} for T5: input_ids, optional attention_mask, decoder_input_ids → logits, encoder_last_hidden_state. */
 final class T5ForwardHandler implements ForwardCommand.Handler {
     @Override
-    public Map<String, Tensor> forward(Backend be, Path modelDir, TensorSource in) {
-        T5ForConditionalGeneration m = T5ForConditionalGeneration.load(modelDir);
+    public Map<String, Tensor> forward(Backend be, Path modelDir, List<Path> adapters, TensorSource in) {
+        T5ForConditionalGeneration m = T5Models.load(be, modelDir, adapters);
         int[][] ids = ids(in, "input_ids", true);
         int[][] mask = ids(in, "attention_mask", false);
         int[][] dec = ids(in, "decoder_input_ids", true);

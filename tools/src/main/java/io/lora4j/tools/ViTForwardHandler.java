@@ -1,5 +1,7 @@
 package io.lora4j.tools;
 
+import io.lora4j.adapters.lora.LoraAdapter;
+import io.lora4j.adapters.lora.LoraMerge;
 import io.lora4j.engine.Backend;
 import io.lora4j.engine.BadInputException;
 import io.lora4j.engine.Tensor;
@@ -8,8 +10,10 @@ import io.lora4j.models.nn.ForwardContext;
 import io.lora4j.models.vit.ViTForImageClassification;
 import io.lora4j.models.vit.ViTModel;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,8 +23,15 @@ import java.util.Map;
  */
 final class ViTForwardHandler implements ForwardCommand.Handler {
     @Override
-    public Map<String, Tensor> forward(Backend be, Path modelDir, TensorSource in) {
+    public Map<String, Tensor> forward(Backend be, Path modelDir, List<Path> adapters, TensorSource in) {
         ViTForImageClassification m = ViTForImageClassification.load(modelDir);
+        if (!adapters.isEmpty()) {
+            List<LoraAdapter> list = new ArrayList<>();
+            for (Path a : adapters) list.add(LoraAdapter.load(a));
+            LoraMerge.Rewriter r = LoraMerge.rewriter(be, list, false);
+            m = m.withLinears(r);
+            r.checkAllApplied();
+        }
         Tensor px = in.find("pixel_values");
         if (px == null) throw new BadInputException(in.origin() + ": missing tensor 'pixel_values' [B, 3, H, W]");
         if (!px.dtype().isFloat() || px.rank() != 4 || px.dim(0) == 0) {

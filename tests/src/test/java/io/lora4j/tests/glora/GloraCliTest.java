@@ -1,5 +1,6 @@
 package io.lora4j.tests.glora;
 
+import io.lora4j.tests.CliRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,10 +13,7 @@ import io.lora4j.engine.Tensor;
 import io.lora4j.engine.io.SafetensorsFile;
 import io.lora4j.models.image.ViTImageProcessor;
 import io.lora4j.models.vit.ViTForImageClassification;
-import io.lora4j.tools.Lora4jCli;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,28 +23,20 @@ import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code lora4j glora info|merge|search|eval|demo} on the tiny ViT fixtures. */
 class GloraCliTest {
     static final Path FIX = Path.of("fixtures/glora");
     static final ObjectMapper JSON = new ObjectMapper();
 
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = Lora4jCli.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void infoCountsParametersAndTheSpace() throws Exception {
         Path hf = FIX.resolve("hf");
-        Run r = run("glora", "info", "--model", hf.toString(), "--supernet", hf.resolve("supernet.safetensors").toString(),
+        CliRun r = run("glora", "info", "--model", hf.toString(), "--supernet", hf.resolve("supernet.safetensors").toString(),
                 "--config", hf.resolve("configs/cfg1.json").toString(), "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode j = JSON.readTree(r.out());
@@ -56,7 +46,7 @@ class GloraCliTest {
         long expect = GloraConfig.read(hf.resolve("configs/cfg1.json")).paramCount(g.supernet().shapes());
         assertEquals(expect, j.get("params").asLong());
         assertTrue(expect > 0);
-        Run text = run("glora", "info", "--model", hf.toString(), "--supernet", hf.resolve("supernet.pt").toString());
+        CliRun text = run("glora", "info", "--model", hf.toString(), "--supernet", hf.resolve("supernet.pt").toString());
         assertEquals(0, text.code(), text.err());
         assertTrue(text.out().contains("vit.encoder.layer.1.output.dense"), text.out());
     }
@@ -65,7 +55,7 @@ class GloraCliTest {
     void mergeWritesAPlainCheckpointWithTheGloraLogits(@TempDir Path tmp) {
         Path timm = FIX.resolve("timm");
         Path out = tmp.resolve("merged");
-        Run r = run("glora", "merge", "--model", timm.toString(), "--supernet", timm.resolve("supernet.pt").toString(),
+        CliRun r = run("glora", "merge", "--model", timm.toString(), "--supernet", timm.resolve("supernet.pt").toString(),
                 "--config", timm.resolve("configs/cfg3.json").toString(), "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         try (SafetensorsFile exp = SafetensorsFile.open(timm.resolve("expected.safetensors"))) {
@@ -79,11 +69,11 @@ class GloraCliTest {
         Path hf = FIX.resolve("hf");
         Path cfg = tmp.resolve("bad.json");
         Files.writeString(cfg, "{\"blocks.0.attn.qkv\": {\"A\": \"none\", \"B\": \"none\", \"C\": \"none\", \"D\": \"none\", \"E\": \"none\"}}");
-        Run r = run("glora", "merge", "--model", hf.toString(), "--supernet", hf.resolve("supernet.safetensors").toString(),
+        CliRun r = run("glora", "merge", "--model", hf.toString(), "--supernet", hf.resolve("supernet.safetensors").toString(),
                 "--config", cfg.toString(), "--out", tmp.resolve("o").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("blocks.0.attn.qkv") && r.err().contains("bad.json"), r.err());
-        Run wrong = run("glora", "info", "--model", hf.toString(), "--supernet", FIX.resolve("timm/supernet.safetensors").toString());
+        CliRun wrong = run("glora", "info", "--model", hf.toString(), "--supernet", FIX.resolve("timm/supernet.safetensors").toString());
         assertEquals(2, wrong.code());
         assertTrue(wrong.err().contains("vit.encoder.layer.0.attention.attention.query.Ad"), wrong.err());
     }
@@ -124,7 +114,7 @@ class GloraCliTest {
         GloraVit g = GloraVit.load(FIX.resolve("hf"), FIX.resolve("hf/supernet.safetensors"));
         Path list = labeledImages(tmp.resolve("data"), g);
         Path o1 = tmp.resolve("full");
-        Run r = run(searchArgs(list, o1, 4, "--merge", "--json", "--train", list.toString()));
+        CliRun r = run(searchArgs(list, o1, 4, "--merge", "--json", "--train", list.toString()));
         assertEquals(0, r.code(), r.err());
         JsonNode j = JSON.readTree(r.out());
         assertTrue(j.get("best_accuracy").asDouble() >= j.get("base_accuracy").asDouble(), r.out());
@@ -148,16 +138,16 @@ class GloraCliTest {
         // interrupted after 2 generations, resumed to 4: the same search
         Path o2 = tmp.resolve("resumed");
         assertEquals(0, run(searchArgs(list, o2, 2)).code());
-        Run resumed = run(searchArgs(list, o2, 4, "--resume"));
+        CliRun resumed = run(searchArgs(list, o2, 4, "--resume"));
         assertEquals(0, resumed.code(), resumed.err());
         assertEquals(Files.readString(o1.resolve("best_config.json")), Files.readString(o2.resolve("best_config.json")));
         assertEquals(log, Files.readAllLines(o2.resolve("search_log.jsonl")));
         // different options on resume are refused
-        Run other = run(searchArgs(list, o2, 4, "--resume", "--mutation-prob", "0.5"));
+        CliRun other = run(searchArgs(list, o2, 4, "--resume", "--mutation-prob", "0.5"));
         assertEquals(2, other.code());
         assertTrue(other.err().contains("different search options"), other.err());
 
-        Run eval = run("glora", "eval", "--model", FIX.resolve("hf").toString(), "--supernet", FIX.resolve("hf/supernet.safetensors").toString(),
+        CliRun eval = run("glora", "eval", "--model", FIX.resolve("hf").toString(), "--supernet", FIX.resolve("hf/supernet.safetensors").toString(),
                 "--config", FIX.resolve("hf/configs/cfg2.json").toString(), "--images", list.toString(), "--json", "--backend", "scalar");
         assertEquals(0, eval.code(), eval.err());
         assertEquals(1.0, JSON.readTree(eval.out()).get("accuracy").asDouble(), "cfg2 labeled these images");
@@ -165,12 +155,12 @@ class GloraCliTest {
 
     @Test
     void demoReportsBaseAndFoundAgreement() throws Exception {
-        Run r = run("glora", "demo", "--images", "30", "--population", "6", "--generations", "2", "--json", "-q");
+        CliRun r = run("glora", "demo", "--images", "30", "--population", "6", "--generations", "2", "--json", "-q");
         assertEquals(0, r.code(), r.err());
         JsonNode j = JSON.readTree(r.out());
         for (String k : new String[] {"base_accuracy", "found_accuracy", "found_config", "planted_config"}) assertTrue(j.has(k), k);
         assertEquals(1.0, j.get("planted_accuracy").asDouble());
-        Run under = run("demo", "glora", "--images", "20", "--population", "4", "--generations", "1", "--json", "-q");
+        CliRun under = run("demo", "glora", "--images", "20", "--population", "4", "--generations", "1", "--json", "-q");
         assertEquals(0, under.code(), under.err());
         assertTrue(JSON.readTree(under.out()).has("found_accuracy"), under.out());
     }

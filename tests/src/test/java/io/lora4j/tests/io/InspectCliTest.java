@@ -1,35 +1,25 @@
 package io.lora4j.tests.io;
 
+import io.lora4j.tests.CliRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lora4j.tools.Lora4jCli;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code lora4j inspect}: lists Python-written files; malformed input exits 2 with a message naming file and problem. */
 class InspectCliTest {
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = Lora4jCli.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
     void listsTensorsAndMetadataAsJson() throws Exception {
-        Run r = run("inspect", IoFixtureTest.DIR.resolve("sharded").toString(), "--json");
+        CliRun r = run("inspect", IoFixtureTest.DIR.resolve("sharded").toString(), "--json");
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals(3, j.get("tensor_count").asInt());
@@ -43,7 +33,7 @@ class InspectCliTest {
 
     @Test
     void textListingOfATorchCheckpoint() {
-        Run r = run("inspect", IoFixtureTest.DIR.resolve("nested.pt").toString());
+        CliRun r = run("inspect", IoFixtureTest.DIR.resolve("nested.pt").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("state_dict.head.weight") && r.out().contains("epoch = 3"), r.out());
     }
@@ -53,10 +43,10 @@ class InspectCliTest {
         Path bad = dir.resolve("broken.safetensors");
         byte[] valid = Files.readAllBytes(IoFixtureTest.DIR.resolve("all_dtypes.safetensors"));
         Files.write(bad, java.util.Arrays.copyOf(valid, valid.length - 10));
-        Run r = run("inspect", bad.toString());
+        CliRun r = run("inspect", bad.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("broken.safetensors") && r.err().contains("outside the") && !r.err().contains("Exception"), r.err());
-        Run evil = run("inspect", IoFixtureTest.DIR.resolve("evil.bin").toString());
+        CliRun evil = run("inspect", IoFixtureTest.DIR.resolve("evil.bin").toString());
         assertEquals(2, evil.code());
         assertTrue(evil.err().contains("posix.system"), evil.err());
         assertEquals(2, run("inspect", dir.resolve("missing").toString()).code());

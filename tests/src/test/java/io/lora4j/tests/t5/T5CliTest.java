@@ -1,28 +1,18 @@
 package io.lora4j.tests.t5;
 
+import io.lora4j.tests.CliRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lora4j.engine.io.SafetensorsFile;
-import io.lora4j.tools.Lora4jCli;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code lora4j forward} (and later generate/score) on the HF-written fixture directories. */
 class T5CliTest {
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = Lora4jCli.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -30,7 +20,7 @@ class T5CliTest {
         T5Fixture f = new T5Fixture("gated_gelu_untied");
         Path out = tmp.resolve("out.safetensors");
         // expected.safetensors holds input_ids, attention_mask and decoder_input_ids as I64, as users would write them
-        Run r = run("forward", "--model", f.dir.toString(), "--input", f.dir.resolve("expected.safetensors").toString(),
+        CliRun r = run("forward", "--model", f.dir.toString(), "--input", f.dir.resolve("expected.safetensors").toString(),
                 "--out", out.toString(), "--backend", "scalar", "--json");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\"logits\":[3,6,64]"), r.out());
@@ -60,7 +50,7 @@ class T5CliTest {
             java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("generate", "--model", "fixtures/t5/with_tokenizer",
                     "--max-new-tokens", "12", "--num-beams", mode[1], "--backend", "scalar", "--json"));
             args.addAll(texts);
-            Run r = run(args.toArray(String[]::new));
+            CliRun r = run(args.toArray(String[]::new));
             assertEquals(0, r.code(), r.err());
             var out = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out()).get("outputs");
             for (int i = 0; i < texts.size(); i++) {
@@ -83,7 +73,7 @@ class T5CliTest {
         }
         Path f = tmp.resolve("ex.jsonl");
         java.nio.file.Files.writeString(f, sb.toString());
-        Run r = run("score", "--model", "fixtures/t5/with_tokenizer", "--examples", f.toString(), "--backend", "scalar", "--json");
+        CliRun r = run("score", "--model", "fixtures/t5/with_tokenizer", "--examples", f.toString(), "--backend", "scalar", "--json");
         assertEquals(0, r.code(), r.err());
         var j = om.readTree(r.out());
         assertEquals(exp.get("loss").asDouble(), j.get("token_mean_loss").asDouble(), 1e-5);
@@ -92,14 +82,14 @@ class T5CliTest {
             assertEquals(exp.get("loss_per_example").get(i).asDouble(), j.get("per_example").get(i).get("loss").asDouble(), 1e-5);
         }
         java.nio.file.Files.writeString(f, sb + "{\"input\": \"x\"}\n");
-        Run bad = run("score", "--model", "fixtures/t5/with_tokenizer", "--examples", f.toString());
+        CliRun bad = run("score", "--model", "fixtures/t5/with_tokenizer", "--examples", f.toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("ex.jsonl:5") && bad.err().contains("output"), bad.err());
     }
 
     @Test
     void benchRunsOnTheTinyPreset() throws Exception {
-        Run r = run("bench", "t5", "--preset", "tiny", "--iterations", "1", "--warmup", "0", "--input-tokens", "16", "--new-tokens", "4",
+        CliRun r = run("bench", "t5", "--preset", "tiny", "--iterations", "1", "--warmup", "0", "--input-tokens", "16", "--new-tokens", "4",
                 "--threads", "1", "--json");
         assertEquals(0, r.code(), r.err());
         var j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
@@ -109,11 +99,11 @@ class T5CliTest {
 
     @Test
     void forwardRejectsInputsWithoutIdsAndUnknownModels(@TempDir Path tmp) {
-        Run r = run("forward", "--model", "fixtures/t5/relu_tied", "--input", "fixtures/t5/buckets.safetensors",
+        CliRun r = run("forward", "--model", "fixtures/t5/relu_tied", "--input", "fixtures/t5/buckets.safetensors",
                 "--out", tmp.resolve("o.safetensors").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("'input_ids'"), r.err());
-        Run s = run("forward", "--model", tmp.toString(), "--input", "fixtures/t5/buckets.safetensors", "--out", tmp.resolve("o.safetensors").toString());
+        CliRun s = run("forward", "--model", tmp.toString(), "--input", "fixtures/t5/buckets.safetensors", "--out", tmp.resolve("o.safetensors").toString());
         assertEquals(2, s.code());
         assertTrue(s.err().contains("config.json"), s.err());
     }

@@ -1,30 +1,20 @@
 package io.lora4j.tests.tokenizer;
 
+import io.lora4j.tests.CliRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lora4j.tools.Lora4jCli;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** End-to-end {@code lora4j tokenize} on the parity fixture; expected ids are the first corpus lines (from HF). */
 class TokenizeCliTest {
-    record Run(int exit, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = Lora4jCli.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     @Test
@@ -36,11 +26,11 @@ class TokenizeCliTest {
             if (n.get("text").asText().equals("The <extra_id_0> walks in <extra_id_1> park")) line = n;
         }
         for (String pipeline : new String[] {"file", "transformers"}) {
-            Run r = run("tokenize", "--model", "fixtures/tokenizer", "--json", "--pipeline", pipeline, line.get("text").asText());
+            CliRun r = run("tokenize", "--model", "fixtures/tokenizer", "--json", "--pipeline", pipeline, line.get("text").asText());
             assertEquals(0, r.exit(), r.err());
             assertEquals(line.get("ids"), m.readTree(r.out()).get(0).get("ids"));
         }
-        Run r = run("tokenize", "--model", "fixtures/tokenizer", "--json", line.get("text").asText());
+        CliRun r = run("tokenize", "--model", "fixtures/tokenizer", "--json", line.get("text").asText());
         assertEquals(0, r.exit(), r.err());
         JsonNode res = m.readTree(r.out()).get(0);
         assertEquals(line.get("ids"), res.get("ids"));
@@ -50,7 +40,7 @@ class TokenizeCliTest {
 
     @Test
     void decodeIdsAndTextOutput(@TempDir Path tmp) throws Exception {
-        Run r = run("tokenize", "--model", "fixtures/tokenizer/spiece.model", "--decode", "--keep-special", "1099, 3 1");
+        CliRun r = run("tokenize", "--model", "fixtures/tokenizer/spiece.model", "--decode", "--keep-special", "1099, 3 1");
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("decoded: \"<extra_id_0> </s>\""), r.out());
         Path f = tmp.resolve("in.txt");
@@ -62,7 +52,7 @@ class TokenizeCliTest {
 
     @Test
     void badInputExitsTwo(@TempDir Path tmp) throws Exception {
-        Run r = run("tokenize", "--model", tmp.toString(), "x");
+        CliRun r = run("tokenize", "--model", tmp.toString(), "x");
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("no tokenizer.json or spiece.model"), r.err());
         Files.writeString(tmp.resolve("tokenizer.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": {}}}");

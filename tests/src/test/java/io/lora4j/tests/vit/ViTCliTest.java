@@ -1,5 +1,6 @@
 package io.lora4j.tests.vit;
 
+import io.lora4j.tests.CliRun;
 import static io.lora4j.tests.vit.VitFixtures.DIR;
 import static io.lora4j.tests.vit.VitFixtures.expected;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,26 +10,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lora4j.engine.ScalarBackend;
 import io.lora4j.engine.Tensor;
-import io.lora4j.tools.Lora4jCli;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import io.lora4j.engine.io.SafetensorsFile;
 import io.lora4j.engine.io.SafetensorsWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /** {@code lora4j classify} and {@code lora4j bench vit} end to end. */
 class ViTCliTest {
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = Lora4jCli.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        return new Run(cl.execute(args), out.toString(), err.toString());
+    static CliRun run(String... args) {
+        return CliRun.of(args);
     }
 
     static final String[] LABELS = {"tabby cat", "golden retriever", "teapot", "volcano", "daisy"};
@@ -41,7 +32,7 @@ class ViTCliTest {
         String[] head = {"classify", "--model", DIR.resolve("hf-vit-cls").toString(), "--top", "3", "--json", "--threads=1"};
         System.arraycopy(head, 0, args, 0, head.length);
         for (int i = 0; i < imgs.length; i++) args[head.length + i] = DIR.resolve("images").resolve(imgs[i]).toString();
-        Run r = run(args);
+        CliRun r = run(args);
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals(4, j.size());
@@ -64,7 +55,7 @@ class ViTCliTest {
 
     @Test
     void classifyTimmCheckpointAsText() {
-        Run r = run("classify", "--model", DIR.resolve("timm-vit").toString(), "--top", "2", DIR.resolve("images/rgb.png").toString());
+        CliRun r = run("classify", "--model", DIR.resolve("timm-vit").toString(), "--top", "2", DIR.resolve("images/rgb.png").toString());
         assertEquals(0, r.code(), r.err());
         // HF logits for rgb.png: daisy 0.499 > teapot -0.214 > volcano ...
         assertTrue(r.out().startsWith(DIR.resolve("images/rgb.png").toString()), r.out());
@@ -76,7 +67,7 @@ class ViTCliTest {
     /** --arch names the timm description explicitly; mean pooling; no preprocessor_config.json → HF's defaults (= the fixture's). */
     @Test
     void classifyTimmWithArchFile() throws Exception {
-        Run r = run("classify", "--model", DIR.resolve("timm-vit-avg/model.safetensors").toString(), "--arch",
+        CliRun r = run("classify", "--model", DIR.resolve("timm-vit-avg/model.safetensors").toString(), "--arch",
                 DIR.resolve("timm-vit-avg/vit_arch.json").toString(), "--top", "1", "--json", DIR.resolve("images/rgb.png").toString());
         assertEquals(0, r.code(), r.err());
         JsonNode top = new ObjectMapper().readTree(r.out()).get(0).get("top").get(0);
@@ -87,13 +78,13 @@ class ViTCliTest {
 
     @Test
     void badInputExitsTwo() {
-        Run missing = run("classify", "--model", DIR.resolve("hf-vit-cls").toString(), DIR.resolve("images/nope.png").toString());
+        CliRun missing = run("classify", "--model", DIR.resolve("hf-vit-cls").toString(), DIR.resolve("images/nope.png").toString());
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("nope.png"), missing.err());
-        Run notImage = run("classify", "--model", DIR.resolve("hf-vit-cls").toString(), DIR.resolve("hf-vit-cls/config.json").toString());
+        CliRun notImage = run("classify", "--model", DIR.resolve("hf-vit-cls").toString(), DIR.resolve("hf-vit-cls/config.json").toString());
         assertEquals(2, notImage.code());
         assertTrue(notImage.err().contains("config.json"), notImage.err());
-        Run noHead = run("classify", "--model", DIR.resolve("hf-vit-model").toString(), DIR.resolve("images/rgb.png").toString());
+        CliRun noHead = run("classify", "--model", DIR.resolve("hf-vit-model").toString(), DIR.resolve("images/rgb.png").toString());
         assertEquals(2, noHead.code());
         assertTrue(noHead.err().contains("no classification head"), noHead.err());
     }
@@ -103,28 +94,28 @@ class ViTCliTest {
     void forwardWritesLogits(@TempDir Path dir) {
         Path in = dir.resolve("in.safetensors"), out = dir.resolve("out.safetensors");
         new SafetensorsWriter().add("pixel_values", expected("pixel_values")).write(in);
-        Run r = run("forward", "--model", DIR.resolve("hf-vit-cls").toString(), "--input", in.toString(), "--out", out.toString());
+        CliRun r = run("forward", "--model", DIR.resolve("hf-vit-cls").toString(), "--input", in.toString(), "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         SafetensorsFile f = SafetensorsFile.open(out);
         VitFixtures.assertClose(f.get("logits"), expected("logits"), 1e-4f, "forward logits");
         VitFixtures.assertClose(f.get("last_hidden_state"), expected("last_hidden_state"), 1e-4f, "forward last_hidden_state");
-        Run m = run("forward", "--model", DIR.resolve("hf-vit-model").toString(), "--input", in.toString(), "--out", out.toString());
+        CliRun m = run("forward", "--model", DIR.resolve("hf-vit-model").toString(), "--input", in.toString(), "--out", out.toString());
         assertEquals(0, m.code(), m.err());
         VitFixtures.assertClose(SafetensorsFile.open(out).get("pooler_output"), expected("model_pooler_output"), 1e-4f, "pooler_output");
         new SafetensorsWriter().add("pixel_values", expected("pixel_values_48")).write(in);
-        Run bad = run("forward", "--model", DIR.resolve("hf-vit-cls").toString(), "--input", in.toString(), "--out", out.toString());
+        CliRun bad = run("forward", "--model", DIR.resolve("hf-vit-cls").toString(), "--input", in.toString(), "--out", out.toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("doesn't match model"), bad.err());
     }
 
     @Test
     void benchTinyPreset() throws Exception {
-        Run r = run("bench", "vit", "--preset", "tiny", "--iterations", "1", "--warmup", "0", "--json", "--threads", "1");
+        CliRun r = run("bench", "vit", "--preset", "tiny", "--iterations", "1", "--warmup", "0", "--json", "--threads", "1");
         assertEquals(0, r.code(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals("tiny", j.get("preset").asText());
         assertTrue(j.get("median_s").asDouble() > 0);
-        Run timm = run("bench", "vit", "--preset", "tiny", "--timm", "--iterations", "1");
+        CliRun timm = run("bench", "vit", "--preset", "tiny", "--timm", "--iterations", "1");
         assertEquals(0, timm.code(), timm.err());
         assertTrue(timm.out().contains("TIMM"), timm.out());
     }

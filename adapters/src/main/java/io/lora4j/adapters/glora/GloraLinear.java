@@ -198,7 +198,8 @@ public final class GloraLinear implements Linear {
         if (b0 == null && c == null && e == null) return null;
         float[] b = b0 == null ? new float[out] : b0.toFloatArray();
         float[] bOut = new float[out];
-        for (int o = 0; o < out; o++) {
+        // rows in parallel: W0·C reads all of W0 (the largest part of this method's work)
+        IntStream.range(0, out).parallel().forEach(o -> {
             float v = b[o];
             if (d != null && b0 != null) v += b[o] * d[o];
             if (e != null) v += e[o];
@@ -208,7 +209,7 @@ public final class GloraLinear implements Linear {
                 v += (float) s;
             }
             bOut[o] = v;
-        }
+        });
         return Tensor.of(bOut, out);
     }
 
@@ -222,8 +223,10 @@ public final class GloraLinear implements Linear {
         }
     }
 
-    /** All elements of a weight as row-major F32, with a bulk copy for contiguous F32 file mappings. */
+    /** All elements of a weight as row-major F32 (callers only read it), with a bulk copy for contiguous F32 file mappings. */
     static float[] floats(Tensor t) {
+        // read-only use: a compact heap F32 tensor is its own array (no 4·O·I-byte copy)
+        if (t.isHeapF32() && t.isContiguous() && t.offset() == 0 && t.array().length == t.numel()) return t.array();
         if (!t.isHeapF32() && t.dtype() == io.lora4j.engine.DType.F32 && t.isContiguous()) {
             float[] out = new float[t.numel()];
             java.lang.foreign.MemorySegment.copy(t.segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN),

@@ -1,5 +1,6 @@
 package io.lora4j.adapters.glora;
 
+import io.lora4j.engine.io.AtomicFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

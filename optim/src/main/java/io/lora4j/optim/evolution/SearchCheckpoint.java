@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lora4j.adapters.glora.AtomicFile;
+import io.lora4j.engine.io.AtomicFile;
 import io.lora4j.engine.BadInputException;
 import java.io.IOException;
 import java.nio.file.Files;

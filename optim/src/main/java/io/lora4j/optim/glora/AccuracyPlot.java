@@ -1,6 +1,6 @@
 package io.lora4j.optim.glora;
 
-import io.lora4j.adapters.glora.AtomicFile;
+import io.lora4j.engine.io.AtomicFile;
 import io.lora4j.optim.evolution.GenerationStats;
 import java.awt.BasicStroke;
 import java.awt.Color;

@@ -2,7 +2,7 @@ package io.lora4j.optim.glora;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lora4j.adapters.glora.AtomicFile;
+import io.lora4j.engine.io.AtomicFile;
 import io.lora4j.adapters.glora.GloraConfig;
 import io.lora4j.adapters.glora.GloraVit;
 import io.lora4j.engine.Backend;

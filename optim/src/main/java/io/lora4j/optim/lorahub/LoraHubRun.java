@@ -16,10 +16,8 @@ import io.lora4j.models.t5.T5ForConditionalGeneration;
 import io.lora4j.models.tokenizer.T5Tokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -162,14 +160,8 @@ public final class LoraHubRun {
         return m;
     }
 
-    static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+    static void writeAtomically(Path file, String text) {
+        io.lora4j.engine.io.AtomicFile.writeString(file, text);
     }
 
     static void require(boolean ok, String msg) {

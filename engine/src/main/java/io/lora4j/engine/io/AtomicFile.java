@@ -1,4 +1,4 @@
-package io.lora4j.adapters.glora;
+package io.lora4j.engine.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

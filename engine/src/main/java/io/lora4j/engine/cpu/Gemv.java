@@ -26,11 +26,12 @@ public final class Gemv {
     /** Rows of W per task at least (a task must amortize its hand-off). */
     static final int GRAIN = 64;
     /**
-     * Below this many multiply-adds (1×2048×1024) one thread does it: waking a helper costs tens of
-     * µs (milliseconds on busy cores), more than it saves on an L3-resident weight (1×1024×1024 F32:
-     * 0.07 ms on one thread, 0.15 ms median with two under load).
+     * Below this many multiply-adds (1×256×1024) one thread does it: waking a helper costs tens of µs
+     * (milliseconds on busy cores). Measured on idle cores (2 threads, FLAN-T5-large greedy decoding,
+     * `bench t5`): 23.0 tokens/s with 2^18 against 17.5 with 2^21, where the 1024×1024 projections ran on
+     * one thread; under heavy load the lower threshold can cost more than it saves.
      */
-    static final long PARALLEL_MACS = 1L << 21;
+    static final long PARALLEL_MACS = 1L << 18;
 
     /**
      * out[i·n + j] = bias[j] + Σ_p x[i·k + p]·W[j, p] for i < m, j < n; x contiguous [m, k].

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -54,11 +53,8 @@ public final class ForwardCommand implements Callable<Integer> {
         return h;
     }
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory (config.json + weights).")
-    Path model;
-
-    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory (repeatable; applied unmerged).")
-    List<Path> adapters = new ArrayList<>();
+    @Mixin
+    ModelOptions model;
 
     @Option(names = "--input", required = true, paramLabel = "IN.safetensors", description = "Input tensors.")
     Path input;
@@ -74,13 +70,13 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        String type = modelType(model);
+        String type = modelType(model.dir);
         Handler h = handlers().get(type);
-        if (h == null) throw new BadInputException(model.resolve("config.json") + ": model_type '" + type + "' is not supported by forward (supported: " + String.join(", ", handlers().keySet()) + ")");
+        if (h == null) throw new BadInputException(model.dir.resolve("config.json") + ": model_type '" + type + "' is not supported by forward (supported: " + String.join(", ", handlers().keySet()) + ")");
         if (Files.exists(out) && Files.isSameFile(out, input)) throw new BadInputException("--out " + out + " is the input file; refusing to overwrite it");
         Map<String, Tensor> result;
         try (Backend be = common.openBackend(); TensorSource in = SafetensorsFile.open(input)) {
-            result = h.forward(be, model, adapters, in);
+            result = h.forward(be, model.dir, model.adapters, in);
         }
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         result.forEach(w::add);

@@ -31,11 +31,8 @@ import picocli.CommandLine.Spec;
         "Inputs: TEXT arguments, --prompt, or --input-file (jsonl with \"input\" or \"context\", else one text per line).",
         "Prints one output per input (special tokens skipped), or JSON with --json."})
 public final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory.")
-    Path model;
-
-    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory (repeatable; applied unmerged).")
-    List<Path> adapters = new ArrayList<>();
+    @Mixin
+    ModelOptions model;
 
     @Option(names = "--prompt", paramLabel = "TEXT", description = "An input text (repeatable).")
     List<String> prompts = new ArrayList<>();
@@ -87,12 +84,12 @@ public final class GenerateCommand implements Callable<Integer> {
             default -> throw new BadInputException("--early-stopping must be true, false or never, got '" + earlyStopping + "'");
         };
         GenerationConfig gen = new GenerationConfig(maxNewTokens, numBeams, lengthPenalty, es);
-        T5Tokenizer tok = T5Tokenizer.load(model);
+        T5Tokenizer tok = T5Tokenizer.load(model.dir);
         List<String> outputs = new ArrayList<>();
         List<int[]> tokens = new ArrayList<>();
         long t0 = System.nanoTime();
         try (Backend be = common.openBackend()) {
-            T5ForConditionalGeneration m = T5Models.load(be, model, adapters);
+            T5ForConditionalGeneration m = T5Models.load(be, model.dir, model.adapters);
             try (ProgressBar bar = new ProgressBar("generate", inputs.size(), common.quiet)) {
             for (int i = 0; i < inputs.size(); i += batchSize) {
                 List<String> batch = inputs.subList(i, Math.min(inputs.size(), i + batchSize));

@@ -29,11 +29,8 @@ import picocli.CommandLine.Spec;
         "Prints per-example token-mean losses, the token-mean over all target tokens and the LoRAHub loss",
         "(the sum over batches of each batch's token-mean, divided by the number of examples; METHODS.md §1)."})
 public final class ScoreCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "HF model directory.")
-    Path model;
-
-    @Option(names = "--adapter", paramLabel = "DIR", description = "PEFT LoRA adapter directory (repeatable; applied unmerged).")
-    List<Path> adapters = new ArrayList<>();
+    @Mixin
+    ModelOptions model;
 
     @Option(names = "--examples", paramLabel = "F.jsonl", description = "Examples: {\"input\",\"output\"} or {\"context\",\"completion\"} per line.")
     Path examples;
@@ -64,14 +61,14 @@ public final class ScoreCommand implements Callable<Integer> {
         if (ex.isEmpty()) throw new BadInputException("no examples: give --examples F.jsonl or --input TEXT --target TEXT");
         int bs = batchSize == null ? ex.size() : batchSize;
         if (bs < 1) throw new BadInputException("--batch-size must be at least 1");
-        T5Tokenizer tok = T5Tokenizer.load(model);
+        T5Tokenizer tok = T5Tokenizer.load(model.dir);
         double[] losses = new double[ex.size()];
         int[] counts = new int[ex.size()];
         double sumOfBatchMeans = 0, tokenSum = 0;
         long tokenCount = 0;
         long t0 = System.nanoTime();
         try (Backend be = common.openBackend()) {
-            T5ForConditionalGeneration m = T5Models.load(be, model, adapters);
+            T5ForConditionalGeneration m = T5Models.load(be, model.dir, model.adapters);
             for (int i = 0; i < ex.size(); i += bs) {
                 int n = Math.min(bs, ex.size() - i);
                 int[][] in = new int[n][], out = new int[n][];

@@ -1,6 +1,5 @@
 package io.lora4j.tools;
 
-import io.lora4j.adapters.lora.LoraAdapter;
 import io.lora4j.adapters.lora.LoraMerge;
 import io.lora4j.engine.Backend;
 import io.lora4j.engine.BadInputException;
@@ -10,7 +9,6 @@ import io.lora4j.models.nn.ForwardContext;
 import io.lora4j.models.vit.ViTForImageClassification;
 import io.lora4j.models.vit.ViTModel;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,9 +24,7 @@ final class ViTForwardHandler implements ForwardCommand.Handler {
     public Map<String, Tensor> forward(Backend be, Path modelDir, List<Path> adapters, TensorSource in) {
         ViTForImageClassification m = ViTForImageClassification.load(modelDir);
         if (!adapters.isEmpty()) {
-            List<LoraAdapter> list = new ArrayList<>();
-            for (Path a : adapters) list.add(LoraAdapter.load(a));
-            LoraMerge.Rewriter r = LoraMerge.rewriter(be, list, false);
+            LoraMerge.Rewriter r = ModelOptions.unmerged(be, adapters);
             m = m.withLinears(r);
             r.checkAllApplied();
         }

@@ -139,16 +139,7 @@ public final class Gemv {
             r2 += xv * bf16(seg, b2 + 2L * p);
             r3 += xv * bf16(seg, b3 + 2L * p);
         }
-        if (bias != null) {
-            r0 += bias[bj];
-            r1 += bias[bj + 1];
-            r2 += bias[bj + 2];
-            r3 += bias[bj + 3];
-        }
-        out[oo] = r0;
-        out[oo + 1] = r1;
-        out[oo + 2] = r2;
-        out[oo + 3] = r3;
+        store4(out, oo, bias, bj, r0, r1, r2, r3);
     }
 
     private static FloatVector even(IntVector pair) {
@@ -184,6 +175,11 @@ public final class Gemv {
             r2 += xv * w[o2 + p];
             r3 += xv * w[o3 + p];
         }
+        store4(out, oo, bias, bj, r0, r1, r2, r3);
+    }
+
+    /** out[oo .. oo+3] = r0..r3 plus bias[bj .. bj+3] (bias may be null). */
+    private static void store4(float[] out, int oo, float[] bias, int bj, float r0, float r1, float r2, float r3) {
         if (bias != null) {
             r0 += bias[bj];
             r1 += bias[bj + 1];

@@ -27,26 +27,30 @@ import java.util.Map;
 public final class LoraHubComposer {
     private final List<LoraAdapter> modules;
     private final List<String> layers;
-    private final float[][][] a; // [layer][module] flattened A
-    private final float[][][] b; // [layer][module] flattened B
+    private final float[][] a; // [layer] the modules' A, flattened and stacked: module m at m·|A|
+    private final float[][] b; // [layer] the modules' B, likewise
     private final int[][] aShape, bShape;
+    private final double[] scaling; // [layer]
 
     public LoraHubComposer(List<LoraAdapter> modules) {
         if (modules.isEmpty()) throw new BadInputException("LoRAHub needs at least one LoRA module");
         this.modules = List.copyOf(modules);
         this.layers = new ArrayList<>(modules.get(0).layers().keySet());
-        this.a = new float[layers.size()][][];
-        this.b = new float[layers.size()][][];
+        this.a = new float[layers.size()][];
+        this.b = new float[layers.size()][];
         this.aShape = new int[layers.size()][];
         this.bShape = new int[layers.size()][];
+        this.scaling = new double[layers.size()];
         LoraAdapter first = modules.get(0);
         for (int l = 0; l < layers.size(); l++) {
             String layer = layers.get(l);
             LoraWeights f0 = first.layers().get(layer);
             aShape[l] = f0.a().shape();
             bShape[l] = f0.b().shape();
-            a[l] = new float[modules.size()][];
-            b[l] = new float[modules.size()][];
+            scaling[l] = f0.scaling();
+            int aLen = f0.a().numel(), bLen = f0.b().numel();
+            a[l] = new float[modules.size() * aLen];
+            b[l] = new float[modules.size() * bLen];
             for (int m = 0; m < modules.size(); m++) {
                 LoraAdapter mod = modules.get(m);
                 LoraWeights f = mod.layers().get(layer);
@@ -63,8 +67,8 @@ public final class LoraHubComposer {
                     throw new BadInputException("LoRA module '" + mod.name() + "': layer '" + layer + "' has scaling " + f.scaling()
                             + " but module '" + first.name() + "' has " + f0.scaling() + "; LoRAHub composes modules of equal lora_alpha/r");
                 }
-                a[l][m] = f.a().toFloatArray();
-                b[l][m] = f.b().toFloatArray();
+                System.arraycopy(f.a().toFloatArray(), 0, a[l], m * aLen, aLen);
+                System.arraycopy(f.b().toFloatArray(), 0, b[l], m * bLen, bLen);
             }
         }
         for (LoraAdapter mod : modules) {
@@ -112,10 +116,12 @@ public final class LoraHubComposer {
         Map<String, LoraWeights> out = new LinkedHashMap<>();
         LoraAdapter first = modules.get(0);
         for (int l = 0; l < layers.size(); l++) {
-            Tensor[] as = new Tensor[a[l].length], bs = new Tensor[b[l].length];
-            for (int m = 0; m < as.length; m++) {
-                as[m] = Tensor.of(a[l][m], aShape[l]);
-                bs[m] = Tensor.of(b[l][m], bShape[l]);
+            int n = modules.size();
+            Tensor sa = Tensor.of(a[l], n, a[l].length / n), sb = Tensor.of(b[l], n, b[l].length / n);
+            Tensor[] as = new Tensor[n], bs = new Tensor[n];
+            for (int m = 0; m < n; m++) {
+                as[m] = sa.select(0, m).reshape(aShape[l]);
+                bs[m] = sb.select(0, m).reshape(bShape[l]);
             }
             out.put(layers.get(l), new LoraWeights(backend.weightedSum(wf, as), backend.weightedSum(wf, bs), first.layers().get(layers.get(l)).scaling()));
         }
@@ -127,14 +133,59 @@ public final class LoraHubComposer {
         return modules.get(0).config().raw().deepCopy();
     }
 
-    /** Σ wₘ·xₘ into a new array, accumulated in float in module order (as torch sums a weighted list). */
-    private static float[] axpy(float[][] xs, double[] w) {
-        float[] out = new float[xs[0].length];
-        for (int m = 0; m < xs.length; m++) {
+    /**
+     * The compositions of a whole population for one batched forward pass: for each candidate c (row {@code ws[c]}) and
+     * each layer, A'_c = Σᵢ w_ci·Aᵢ and s·B'_c = Σᵢ (s·w_ci)·Bᵢ, stacked per layer, each computed as one product
+     * [P, n]·[n, |A|] on {@code backend}. Apply it with a model rewritten by {@link #batchRewriter()} and the
+     * context {@link LoraHubBatch#context()}.
+     */
+    public LoraHubBatch composeBatch(io.lora4j.engine.Backend backend, double[][] ws) {
+        if (ws.length == 0) throw new IllegalArgumentException("composeBatch: no candidates");
+        int p = ws.length, n = modules.size();
+        for (double[] w : ws) checkWeights(w);
+        Tensor[] ca = new Tensor[layers.size()], cb = new Tensor[layers.size()];
+        float[] wf = new float[p * n], ws2 = new float[p * n];
+        for (int l = 0; l < layers.size(); l++) {
+            for (int c = 0; c < p; c++) {
+                for (int m = 0; m < n; m++) {
+                    wf[c * n + m] = (float) ws[c][m];
+                    ws2[c * n + m] = (float) (ws[c][m] * scaling[l]);
+                }
+            }
+            int aLen = a[l].length / n, bLen = b[l].length / n;
+            ca[l] = backend.matmul(Tensor.of(wf, p, n), Tensor.of(a[l], n, aLen)).reshape(p, aShape[l][0], aShape[l][1]);
+            cb[l] = backend.matmul(Tensor.of(ws2, p, n), Tensor.of(b[l], n, bLen)).reshape(p, bShape[l][0], bShape[l][1]);
+        }
+        return new LoraHubBatch(this, p, ca, cb);
+    }
+
+    /**
+     * A rewriter that turns each adapted layer into a {@link LoraHubBatchLinear} (base layer for all rows, each candidate's
+     * composed factors on its own rows, taken from the {@link LoraHubBatch} in the forward context). The base model's
+     * weights are shared, never copied.
+     */
+    public io.lora4j.models.nn.LinearRewriter batchRewriter() {
+        Map<String, Integer> index = new java.util.HashMap<>();
+        for (int l = 0; l < layers.size(); l++) index.put(layers.get(l), l);
+        return (name, original) -> {
+            Integer l = index.get(name);
+            if (l == null) return original;
+            if (original.inFeatures() != aShape[l][1] || original.outFeatures() != bShape[l][0]) {
+                throw new BadInputException("LoRA factors A " + Arrays.toString(aShape[l]) + ", B " + Arrays.toString(bShape[l]) + " of layer '" + name
+                        + "' do not fit its " + original.outFeatures() + "×" + original.inFeatures() + " weight");
+            }
+            return new LoraHubBatchLinear(original, this, l, name);
+        };
+    }
+
+    /** Σ wₘ·xₘ over the stacked modules into a new array, accumulated in float in module order (as torch sums a weighted list). */
+    private static float[] axpy(float[] stack, double[] w) {
+        int len = stack.length / w.length;
+        float[] out = new float[len];
+        for (int m = 0; m < w.length; m++) {
             float wm = (float) w[m];
             if (wm == 0f) continue;
-            float[] x = xs[m];
-            for (int i = 0; i < out.length; i++) out[i] += wm * x[i];
+            for (int i = 0, o = m * len; i < len; i++) out[i] += wm * stack[o + i];
         }
         return out;
     }

@@ -20,6 +20,12 @@ import java.util.List;
  *
  * <p>The examples are tokenized once, at construction (input as-is + EOS, output + EOS; padding with pad id 0,
  * label padding ignored), and split into batches of {@code batchSize} in file order. Thread-safe.
+ *
+ * <p>{@link #losses} evaluates a whole population (a CMA-ES generation) together: for P candidates and a batch of E
+ * examples it runs one forward pass over P·E rows (the batch repeated P times) through the base model rewritten by
+ * {@link LoraHubComposer#batchRewriter()}, where each adapted layer computes W0·x for all rows at once and candidate
+ * c's composed low-rank factors on its own E rows. Each candidate's loss is aggregated from its own rows exactly as
+ * {@link #loss(double[])} does; large populations are split into chunks ({@link #candidatesPerForward()}).
  */
 public final class LoraHubLoss {
     private final Backend backend;
@@ -29,6 +35,7 @@ public final class LoraHubLoss {
     private final List<int[][]> batchTargets = new ArrayList<>();
     private final int examples;
     private final LossNormalization normalization;
+    private final T5ForConditionalGeneration batched;
 
     public LoraHubLoss(Backend backend, T5ForConditionalGeneration base, T5Tokenizer tokenizer, LoraHubComposer composer,
             List<Seq2SeqExamples.Example> examples, int batchSize, LossNormalization normalization) {
@@ -61,6 +68,7 @@ public final class LoraHubLoss {
         LoraMerge.Rewriter check = LoraMerge.rewriter(backend, List.of(composer.compose(new double[composer.modules().size()])), false);
         base.withLinears(check);
         check.checkAllApplied();
+        this.batched = base.withLinears(composer.batchRewriter());
     }
 
     /** Number of modules (the dimension of w). */
@@ -79,6 +87,84 @@ public final class LoraHubLoss {
     /** The loss of the composition with weights {@code w}. */
     public double loss(double[] w) {
         return loss(composer.compose(w));
+    }
+
+    /**
+     * The losses of several weight vectors, in order, computed in batched forward passes of at most
+     * {@code maxPerForward} candidates each (0 = {@link #candidatesPerForward()}); equal to {@link #loss(double[])} of
+     * each up to float rounding.
+     */
+    public double[] losses(double[][] ws, int maxPerForward) {
+        if (maxPerForward < 0) throw new BadInputException("candidates per forward must be ≥ 0 (0 = automatic), got " + maxPerForward);
+        int cap = maxPerForward == 0 ? candidatesPerForward() : maxPerForward;
+        double[] out = new double[ws.length];
+        int chunks = (ws.length + cap - 1) / cap;
+        for (int k = 0, from = 0; k < chunks; k++) {
+            int to = from + (ws.length - from + (chunks - k) - 1) / (chunks - k); // balanced chunks
+            double[][] chunk = java.util.Arrays.copyOfRange(ws, from, to);
+            System.arraycopy(batchedLosses(chunk), 0, out, from, chunk.length);
+            from = to;
+        }
+        return out;
+    }
+
+    /** {@link #losses(double[][], int)} with the automatic chunk size. */
+    public double[] losses(double[][] ws) {
+        return losses(ws, 0);
+    }
+
+    /**
+     * How many candidates one batched forward pass takes by default: as many as keep a rough estimate of the pass's
+     * activations (per encoder token 4·d_ff + 10·d_model + 3·heads·S floats, per label token 2·vocab floats) under a
+     * quarter of the JVM's maximum heap, at least 1.
+     */
+    public int candidatesPerForward() {
+        var c = base.config();
+        long perCandidate = 0;
+        for (int b = 0; b < batchInputs.size(); b++) {
+            int s = maxLen(batchInputs.get(b)), t = maxLen(batchTargets.get(b)), e = batchInputs.get(b).length;
+            long floats = (long) e * s * (4L * c.dFf() + 10L * c.dModel() + 3L * c.numHeads() * s) + (long) e * t * 2L * c.vocabSize();
+            perCandidate = Math.max(perCandidate, 4 * floats);
+        }
+        long budget = Runtime.getRuntime().maxMemory() / 4;
+        return (int) Math.max(1, Math.min(4096, budget / Math.max(1, perCandidate)));
+    }
+
+    private static int maxLen(int[][] rows) {
+        int m = 0;
+        for (int[] r : rows) m = Math.max(m, r.length);
+        return m;
+    }
+
+    private double[] batchedLosses(double[][] ws) {
+        int p = ws.length;
+        ForwardContext ctx = composer.composeBatch(backend, ws).context();
+        double[] sumOfBatchMeans = new double[p], tokenLoss = new double[p];
+        long[] tokens = new long[p];
+        for (int b = 0; b < batchInputs.size(); b++) {
+            int[][] in = batchInputs.get(b), tg = batchTargets.get(b);
+            int e = in.length;
+            int[][] sin = new int[p * e][], stg = new int[p * e][];
+            for (int c = 0; c < p; c++) {
+                System.arraycopy(in, 0, sin, c * e, e);
+                System.arraycopy(tg, 0, stg, c * e, e);
+            }
+            T5Scores s = batched.score(backend, sin, stg, ctx);
+            for (int c = 0; c < p; c++) {
+                double sum = 0;
+                long n = 0;
+                for (int i = c * e; i < (c + 1) * e; i++) {
+                    sum += s.tokenLossSum()[i];
+                    n += s.tokenCount()[i];
+                }
+                sumOfBatchMeans[c] += sum / n;
+                tokenLoss[c] += sum;
+                tokens[c] += n;
+            }
+        }
+        double[] out = new double[p];
+        for (int c = 0; c < p; c++) out[c] = normalization == LossNormalization.REFERENCE ? sumOfBatchMeans[c] / examples : tokenLoss[c] / tokens[c];
+        return out;
     }
 
     /** The loss of the base model with {@code adapter} applied unmerged (null: the base model alone). */

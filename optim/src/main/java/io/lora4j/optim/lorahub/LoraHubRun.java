@@ -64,7 +64,7 @@ public final class LoraHubRun {
         LoraHubLoss loss = new LoraHubLoss(be, base, tok, composer, r.examples(), r.settings().batchSize(), r.settings().normalization());
         double loadSecs = (System.nanoTime() - t0) / 1e9;
 
-        LoraHubLearner.Result res = LoraHubLearner.learn(loss::loss, modules.size(), r.settings(), progress);
+        LoraHubLearner.Result res = learn(loss, r.settings(), progress);
         double searchSecs = res.seconds();
         LoraAdapter learned = composer.compose(res.weights());
         double baseLoss = loss.loss((LoraAdapter) null);
@@ -84,6 +84,16 @@ public final class LoraHubRun {
         Report report = new Report(names, res, baseLoss, learnedLoss, baseEm, learnedEm, preds, loadSecs, searchSecs, evalSecs, r.out());
         if (r.out() != null) write(be, r, report, composer, learned);
         return report;
+    }
+
+    /**
+     * The search on {@code loss}: CMA-ES generations in batched forward passes unless {@code s.batchCandidates()} is 1
+     * (then, and for the other optimizers, one candidate per pass).
+     */
+    public static LoraHubLearner.Result learn(LoraHubLoss loss, LoraHubSettings s, Consumer<LoraHubLearner.Evaluation> progress) {
+        if (!s.batched()) return LoraHubLearner.learn(loss::loss, loss.dimension(), s, progress);
+        return LoraHubLearner.learnBatched(ws -> ws.length == 1 ? new double[] {loss.loss(ws[0])} : loss.losses(ws, s.batchCandidates()),
+                loss.dimension(), s, progress);
     }
 
     /** Module names: directory names, made unique with a suffix if two directories share a name. */

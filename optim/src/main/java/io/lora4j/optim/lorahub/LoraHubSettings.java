@@ -5,12 +5,14 @@ import io.lora4j.engine.BadInputException;
 /**
  * The LoRAHub search settings; {@link #defaults()} are the paper's/reference code's (METHODS.md §1): budget 40,
  * w ∈ [-1.5, 1.5], start 0, initial step 0.5, regularization 0.05·mean|w|, all examples in one batch, the
- * reference loss normalization.
+ * reference loss normalization, and CMA-ES populations evaluated in batched forward passes.
  *
  * @param optimizer cma | bobyqa | es | random | auto (see {@code Optimizers})
+ * @param batchCandidates how many candidates of a CMA-ES population one forward pass evaluates together: 0 = as many
+ *     as fit ({@link LoraHubLoss#candidatesPerForward()}), 1 = one after the other (no batching), N = at most N
  */
 public record LoraHubSettings(int budget, double lower, double upper, double start, double step, double regularization,
-        String optimizer, long seed, int batchSize, LossNormalization normalization) {
+        String optimizer, long seed, int batchSize, LossNormalization normalization, int batchCandidates) {
 
     public LoraHubSettings {
         if (budget < 1) throw new BadInputException("--budget must be at least 1, got " + budget);
@@ -19,30 +21,46 @@ public record LoraHubSettings(int budget, double lower, double upper, double sta
         if (!(step > 0)) throw new BadInputException("--step must be positive, got " + step);
         if (!(regularization >= 0)) throw new BadInputException("--regularization must be ≥ 0, got " + regularization);
         if (batchSize < 1) throw new BadInputException("--batch-size must be at least 1, got " + batchSize);
+        if (batchCandidates < 0) throw new BadInputException("--batch-candidates must be ≥ 0 (0 = automatic, 1 = no batching), got " + batchCandidates);
+    }
+
+    /** Settings with automatic candidate batching. */
+    public LoraHubSettings(int budget, double lower, double upper, double start, double step, double regularization,
+            String optimizer, long seed, int batchSize, LossNormalization normalization) {
+        this(budget, lower, upper, start, step, regularization, optimizer, seed, batchSize, normalization, 0);
+    }
+
+    /** Whether populations are evaluated in batched forward passes ({@code batchCandidates} ≠ 1). */
+    public boolean batched() {
+        return batchCandidates != 1;
+    }
+
+    public LoraHubSettings withBatchCandidates(int n) {
+        return new LoraHubSettings(budget, lower, upper, start, step, regularization, optimizer, seed, batchSize, normalization, n);
     }
 
     public static LoraHubSettings defaults() {
-        return new LoraHubSettings(40, -1.5, 1.5, 0.0, 0.5, 0.05, "auto", 42, Integer.MAX_VALUE, LossNormalization.REFERENCE);
+        return new LoraHubSettings(40, -1.5, 1.5, 0.0, 0.5, 0.05, "auto", 42, Integer.MAX_VALUE, LossNormalization.REFERENCE, 0);
     }
 
     public LoraHubSettings withBudget(int b) {
-        return new LoraHubSettings(b, lower, upper, start, step, regularization, optimizer, seed, batchSize, normalization);
+        return new LoraHubSettings(b, lower, upper, start, step, regularization, optimizer, seed, batchSize, normalization, batchCandidates);
     }
 
     public LoraHubSettings withOptimizer(String o) {
-        return new LoraHubSettings(budget, lower, upper, start, step, regularization, o, seed, batchSize, normalization);
+        return new LoraHubSettings(budget, lower, upper, start, step, regularization, o, seed, batchSize, normalization, batchCandidates);
     }
 
     public LoraHubSettings withSeed(long s) {
-        return new LoraHubSettings(budget, lower, upper, start, step, regularization, optimizer, s, batchSize, normalization);
+        return new LoraHubSettings(budget, lower, upper, start, step, regularization, optimizer, s, batchSize, normalization, batchCandidates);
     }
 
     public LoraHubSettings withRegularization(double c) {
-        return new LoraHubSettings(budget, lower, upper, start, step, c, optimizer, seed, batchSize, normalization);
+        return new LoraHubSettings(budget, lower, upper, start, step, c, optimizer, seed, batchSize, normalization, batchCandidates);
     }
 
     public LoraHubSettings withNormalization(LossNormalization n) {
-        return new LoraHubSettings(budget, lower, upper, start, step, regularization, optimizer, seed, batchSize, n);
+        return new LoraHubSettings(budget, lower, upper, start, step, regularization, optimizer, seed, batchSize, n, batchCandidates);
     }
 
     /** The regularization term: coefficient × mean |wᵢ| (the reference code's mean, not the paper's sum). */

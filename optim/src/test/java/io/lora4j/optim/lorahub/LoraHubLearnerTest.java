@@ -64,4 +64,34 @@ class LoraHubLearnerTest {
                 () -> new LoraHubSettings(40, -1, 1, 2, 0.5, 0.05, "auto", 1, 1, LossNormalization.REFERENCE));
         org.junit.jupiter.api.Assertions.assertThrows(BadInputException.class, () -> LoraHubLearner.learn(w -> 0, 2, d.withOptimizer("nope"), null));
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"cma", "bobyqa", "auto"})
+    void batchedSearchIsTheSameSearchAndGetsWholeGenerations(String opt) {
+        LoraHubSettings s = LoraHubSettings.defaults().withOptimizer(opt).withSeed(5).withBudget(37);
+        java.util.List<Integer> sizes = new java.util.ArrayList<>();
+        var batched = LoraHubLearner.learnBatched(ws -> {
+            sizes.add(ws.length);
+            double[] v = new double[ws.length];
+            for (int i = 0; i < ws.length; i++) v[i] = loss(ws[i]);
+            return v;
+        }, 5, s, null);
+        var single = LoraHubLearner.learn(LoraHubLearnerTest::loss, 5, s, null);
+        assertEquals(single.log().size(), batched.log().size());
+        assertEquals(37, sizes.stream().mapToInt(Integer::intValue).sum(), "every evaluation once, within the budget");
+        for (int i = 0; i < single.log().size(); i++) {
+            assertArrayEquals(single.log().get(i).weights(), batched.log().get(i).weights());
+            assertEquals(single.log().get(i).score(), batched.log().get(i).score());
+            assertEquals(i, batched.log().get(i).index());
+        }
+        assertArrayEquals(single.weights(), batched.weights());
+        int lambda = io.lora4j.optim.CmaEs.defaultPopulationSize(5);
+        if (opt.equals("cma")) {
+            assertEquals(1, sizes.get(0), "the start point first");
+            assertEquals(lambda, sizes.get(1), "then whole generations");
+            assertEquals((37 - 1) % lambda == 0 ? lambda : (37 - 1) % lambda, sizes.get(sizes.size() - 1), "the last, partial generation");
+        } else {
+            assertTrue(sizes.stream().allMatch(n -> n == 1), opt + " proposes one point at a time");
+        }
+    }
 }

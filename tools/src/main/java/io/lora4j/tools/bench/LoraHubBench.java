@@ -14,6 +14,7 @@ import io.lora4j.models.t5.T5Config;
 import io.lora4j.models.t5.T5ForConditionalGeneration;
 import io.lora4j.optim.lorahub.LoraHubLearner;
 import io.lora4j.optim.lorahub.LoraHubLoss;
+import io.lora4j.optim.lorahub.LoraHubRun;
 import io.lora4j.optim.lorahub.LoraHubSettings;
 import io.lora4j.optim.lorahub.LossNormalization;
 import io.lora4j.tools.CommonOptions;
@@ -64,6 +65,13 @@ public final class LoraHubBench implements Callable<Integer> {
     @Option(names = "--optimizer", defaultValue = "auto", description = "cma | bobyqa | es | random | auto (default ${DEFAULT-VALUE}).")
     String optimizer;
 
+    @Option(names = "--batch-candidates", defaultValue = "0", paramLabel = "N",
+            description = "CMA-ES candidates per batched forward pass: 0 = as many as fit (default), 1 = one after the other.")
+    int batchCandidates;
+
+    @Option(names = "--no-batch", description = "Score candidates one after the other (same as --batch-candidates 1).")
+    boolean noBatch;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of weights, modules, ids and the search.")
     long seed;
 
@@ -93,9 +101,10 @@ public final class LoraHubBench implements Callable<Integer> {
         Map<String, Object> j = new LinkedHashMap<>();
         try (Backend be = common.openBackend()) {
             LoraHubLoss loss = new LoraHubLoss(be, m, new LoraHubComposer(pool), in, out, Integer.MAX_VALUE, LossNormalization.REFERENCE);
-            LoraHubSettings s = LoraHubSettings.defaults().withBudget(budget).withOptimizer(optimizer).withSeed(seed);
+            LoraHubSettings s = LoraHubSettings.defaults().withBudget(budget).withOptimizer(optimizer).withSeed(seed)
+                    .withBatchCandidates(noBatch ? 1 : batchCandidates);
             long t1 = System.nanoTime();
-            LoraHubLearner.Result r = LoraHubLearner.learn(loss::loss, modules, s, null);
+            LoraHubLearner.Result r = LoraHubRun.learn(loss, s, null);
             double secs = (System.nanoTime() - t1) / 1e9;
             j.put("bench", "lorahub");
             j.put("preset", preset);
@@ -106,6 +115,7 @@ public final class LoraHubBench implements Callable<Integer> {
             j.put("target_tokens", targetTokens);
             j.put("optimizer", r.optimizer());
             j.put("evaluations", r.log().size());
+            j.put("batch_candidates", s.batched() ? (s.batchCandidates() == 0 ? loss.candidatesPerForward() : s.batchCandidates()) : 1);
             j.put("backend", be.name());
             j.put("threads", be.threads());
             j.put("setup_seconds", setup);
@@ -119,8 +129,9 @@ public final class LoraHubBench implements Callable<Integer> {
         } else {
             System.out.printf(Locale.ROOT, "lorahub bench: %s, %d modules (r %d, q/v), %d examples × %d→%d tokens, %s backend, %s threads%n", preset,
                     modules, rank, examples, inputTokens, targetTokens, j.get("backend"), j.get("threads"));
-            System.out.printf(Locale.ROOT, "  setup %.1f s; search: %d evaluations with %s in %.2f s = %.3f s per evaluation%n", setup,
-                    j.get("evaluations"), j.get("optimizer"), (double) j.get("search_seconds"), (double) j.get("seconds_per_evaluation"));
+            System.out.printf(Locale.ROOT, "  setup %.1f s; search: %d evaluations with %s (up to %s candidates per forward) in %.2f s = %.3f s per evaluation%n",
+                    setup, j.get("evaluations"), j.get("optimizer"), j.get("batch_candidates"), (double) j.get("search_seconds"),
+                    (double) j.get("seconds_per_evaluation"));
         }
         return 0;
     }

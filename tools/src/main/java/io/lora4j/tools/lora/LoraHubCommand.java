@@ -82,6 +82,13 @@ public final class LoraHubCommand implements Callable<Integer> {
             description = "reference (sum of batch token-mean CE / #examples, as the reference code) or token-mean (default ${DEFAULT-VALUE}).")
     String loss;
 
+    @Option(names = "--batch-candidates", defaultValue = "0", paramLabel = "N",
+            description = "CMA-ES candidates scored together in one batched forward pass: 0 = as many as fit in memory (default), N = at most N.")
+    int batchCandidates;
+
+    @Option(names = "--no-batch", description = "Score CMA-ES candidates one after the other (same as --batch-candidates 1).")
+    boolean noBatch;
+
     @Option(names = "--max-new-tokens", defaultValue = "256", paramLabel = "N", description = "Greedy decoding limit for --eval (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
@@ -101,7 +108,7 @@ public final class LoraHubCommand implements Callable<Integer> {
         List<Seq2SeqExamples.Example> ex = Seq2SeqExamples.read(examples, true);
         List<Seq2SeqExamples.Example> ev = eval == null ? List.of() : Seq2SeqExamples.read(eval, true);
         LoraHubSettings s = new LoraHubSettings(budget, -bound, bound, start, step, regularization, optimizer, seed,
-                batchSize == null ? Integer.MAX_VALUE : batchSize, LossNormalization.parse(loss));
+                batchSize == null ? Integer.MAX_VALUE : batchSize, LossNormalization.parse(loss), noBatch ? 1 : batchCandidates);
         LoraHubRun.Request req = new LoraHubRun.Request(model, dirs, ex, ev, s, merge, out, maxNewTokens);
         LoraHubRun.Report rep;
         try (Backend be = common.openBackend(); ProgressBar bar = new ProgressBar("lorahub", budget, common.quiet)) {

@@ -40,17 +40,32 @@ public final class Gemv {
     public static void run(Parallel par, int m, float[] x, MatrixRows w, float[] bias, float[] out) {
         int n = w.rows(), k = w.cols();
         int grain = Math.max(GRAIN / 4 * 4, (int) Math.min(n, (1L << 16) / Math.max(1, (long) k * m)) / 4 * 4);
-        Parallel.RangeBody body = (from, to) -> rows(m, x, w, bias, out, from, to);
+        Parallel.RangeBody body;
+        if (w.dtype() == io.lora4j.engine.DType.BF16 && w.heapArray() == null) {
+            float[] xs = splitEvenOdd(m, x, k); // once per call, shared by all tasks
+            body = (from, to) -> rowsBf16(m, x, xs, w, bias, out, from, to);
+        } else {
+            body = (from, to) -> rows(m, x, w, bias, out, from, to);
+        }
         if (par == null || (long) m * n * k < PARALLEL_MACS) body.run(0, n);
         else par.range(n, Math.max(4, grain), body);
     }
 
+    /** Per row i of x: its k/2 even elements, then its k/2 odd ones, at xs[i·2h ..] (h = k/2). */
+    static float[] splitEvenOdd(int m, float[] x, int k) {
+        int h = k / 2;
+        float[] xs = new float[m * 2 * h];
+        for (int i = 0; i < m; i++) {
+            for (int q = 0, s = i * k, d = i * 2 * h; q < h; q++, s += 2, d++) {
+                xs[d] = x[s];
+                xs[d + h] = x[s + 1];
+            }
+        }
+        return xs;
+    }
+
     private static void rows(int m, float[] x, MatrixRows w, float[] bias, float[] out, int from, int to) {
         int n = w.rows(), k = w.cols();
-        if (w.dtype() == io.lora4j.engine.DType.BF16 && w.heapArray() == null) {
-            rowsBf16(m, x, w, bias, out, from, to);
-            return;
-        }
         float[] wa = w.heapArray();
         float[] buf = wa == null ? new float[4 * k] : null;
         float[] src = wa == null ? buf : wa;
@@ -89,22 +104,17 @@ public final class Gemv {
     /**
      * BF16 weights straight from their segment, widened in registers: one 32-bit lane holds two
      * little-endian bf16 values, so {@code lane << 16} is the even element as F32 and
-     * {@code lane & 0xFFFF0000} the odd one. x is split once into its even and odd elements to match.
+     * {@code lane & 0xFFFF0000} the odd one, matched by x split into even and odd halves
+     * ({@link #splitEvenOdd}, xs).
      */
-    private static void rowsBf16(int m, float[] x, MatrixRows w, float[] bias, float[] out, int from, int to) {
+    private static void rowsBf16(int m, float[] x, float[] xs, MatrixRows w, float[] bias, float[] out, int from, int to) {
         int n = w.rows(), k = w.cols(), h = k / 2;
-        float[] xe = new float[m * h], xod = new float[m * h];
-        for (int i = 0; i < m; i++) {
-            for (int q = 0; q < h; q++) {
-                xe[i * h + q] = x[i * k + 2 * q];
-                xod[i * h + q] = x[i * k + 2 * q + 1];
-            }
-        }
         MemorySegment seg = w.segment();
+        long rb = w.rows() > 1 ? 2 * (w.rowOffset(1) - w.rowOffset(0)) : 0;
         int j = from;
         for (; j + 4 <= to; j += 4) {
-            long b0 = 2 * w.rowOffset(j), b1 = 2 * w.rowOffset(j + 1), b2 = 2 * w.rowOffset(j + 2), b3 = 2 * w.rowOffset(j + 3);
-            for (int i = 0; i < m; i++) dot4Bf16(x, i * k, xe, xod, i * h, seg, b0, b1, b2, b3, k, out, i * n + j, bias, j);
+            long b0 = 2 * w.rowOffset(j);
+            for (int i = 0; i < m; i++) dot4Bf16(x, i * k, xs, i * 2 * h, h, seg, b0, rb, k, out, i * n + j, bias, j);
         }
         for (; j < to; j++) {
             for (int i = 0; i < m; i++) {
@@ -115,29 +125,42 @@ public final class Gemv {
         }
     }
 
-    private static void dot4Bf16(float[] x, int xo, float[] xe, float[] xod, int ho, MemorySegment seg,
-                                 long b0, long b1, long b2, long b3, int k, float[] out, int oo, float[] bias, int bj) {
-        FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F), s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
-        int p = 0;
-        for (; p + 2 * L <= k; p += 2 * L) {
-            FloatVector ev = FloatVector.fromArray(F, xe, ho + p / 2), od = FloatVector.fromArray(F, xod, ho + p / 2);
-            IntVector w0 = IntVector.fromMemorySegment(I, seg, b0 + 2L * p, LE);
-            IntVector w1 = IntVector.fromMemorySegment(I, seg, b1 + 2L * p, LE);
-            IntVector w2 = IntVector.fromMemorySegment(I, seg, b2 + 2L * p, LE);
-            IntVector w3 = IntVector.fromMemorySegment(I, seg, b3 + 2L * p, LE);
-            s0 = even(w0).fma(ev, odd(w0).fma(od, s0));
-            s1 = even(w1).fma(ev, odd(w1).fma(od, s1));
-            s2 = even(w2).fma(ev, odd(w2).fma(od, s2));
-            s3 = even(w3).fma(ev, odd(w3).fma(od, s3));
+    /**
+     * Rows at byte offsets b0, b0+rb, b0+2rb, b0+3rb of seg dotted with x[xo .. xo+k). Even and odd
+     * products go to separate accumulators (8 independent FMA chains), and the loop runs on a long
+     * byte address: with an int counter and long offsets C2 kept per-load address work in the loop,
+     * and the LM-head shape (W from DRAM) streamed at half the rows/s (measured single thread,
+     * 32128×1024: 2.6–3.1 ms against 4.2–5.6 ms).
+     */
+    private static void dot4Bf16(float[] x, int xo, float[] xs, int eo, int h, MemorySegment seg,
+                                 long b0, long rb, int k, float[] out, int oo, float[] bias, int bj) {
+        FloatVector e0 = FloatVector.zero(F), e1 = e0, e2 = e0, e3 = e0, o0 = e0, o1 = e0, o2 = e0, o3 = e0;
+        int q = 0;
+        for (long a = b0, end = b0 + 2L * (k - 2 * L); a <= end; a += 4L * L, q += L) {
+            FloatVector ev = FloatVector.fromArray(F, xs, eo + q), od = FloatVector.fromArray(F, xs, eo + h + q);
+            IntVector w;
+            w = IntVector.fromMemorySegment(I, seg, a, LE);
+            e0 = even(w).fma(ev, e0);
+            o0 = odd(w).fma(od, o0);
+            w = IntVector.fromMemorySegment(I, seg, a + rb, LE);
+            e1 = even(w).fma(ev, e1);
+            o1 = odd(w).fma(od, o1);
+            w = IntVector.fromMemorySegment(I, seg, a + 2 * rb, LE);
+            e2 = even(w).fma(ev, e2);
+            o2 = odd(w).fma(od, o2);
+            w = IntVector.fromMemorySegment(I, seg, a + 3 * rb, LE);
+            e3 = even(w).fma(ev, e3);
+            o3 = odd(w).fma(od, o3);
         }
-        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD);
-        float r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
-        for (; p < k; p++) {
+        float r0 = e0.add(o0).reduceLanes(VectorOperators.ADD), r1 = e1.add(o1).reduceLanes(VectorOperators.ADD);
+        float r2 = e2.add(o2).reduceLanes(VectorOperators.ADD), r3 = e3.add(o3).reduceLanes(VectorOperators.ADD);
+        for (int p = 2 * q; p < k; p++) {
             float xv = x[xo + p];
-            r0 += xv * bf16(seg, b0 + 2L * p);
-            r1 += xv * bf16(seg, b1 + 2L * p);
-            r2 += xv * bf16(seg, b2 + 2L * p);
-            r3 += xv * bf16(seg, b3 + 2L * p);
+            long a = b0 + 2L * p;
+            r0 += xv * bf16(seg, a);
+            r1 += xv * bf16(seg, a + rb);
+            r2 += xv * bf16(seg, a + 2 * rb);
+            r3 += xv * bf16(seg, a + 3 * rb);
         }
         store4(out, oo, bias, bj, r0, r1, r2, r3);
     }

@@ -34,6 +34,24 @@ public interface Backend extends AutoCloseable {
      */
     Tensor matmul(Tensor a, Tensor b);
 
+    /**
+     * Multi-head attention without 1/√d scaling (T5's; other models scale q first): q [B, Tq, H·d],
+     * k and v [B, Tk, H·d] with head h in columns h·d .. h·d+d-1 (as the q/k/v projections produce
+     * them; any strides, e.g. a narrowed KV cache), bias broadcast to [B, H, Tq, Tk] or null →
+     * [B, Tq, H·d] whose head h is softmax(q_h·k_hᵀ + bias_h)·v_h (the heads merged back, ready for
+     * the output projection). A score row of only -inf gives zeros. This default composes
+     * {@link #matmul} and {@link #softmax} (the reference); backends fuse it.
+     */
+    default Tensor attention(Tensor q, Tensor k, Tensor v, Tensor bias, int heads) {
+        Shapes.checkAttention(q, k, v, heads);
+        int b = q.dim(0), tq = q.dim(1), tk = k.dim(1), d = q.dim(2) / heads;
+        Tensor qh = q.contiguous().reshape(b, tq, heads, d).permute(0, 2, 1, 3);
+        Tensor kh = k.contiguous().reshape(b, tk, heads, d).permute(0, 2, 1, 3);
+        Tensor vh = v.contiguous().reshape(b, tk, heads, d).permute(0, 2, 1, 3);
+        Tensor probs = softmax(matmul(qh, kh.transpose(-1, -2)), bias);
+        return matmul(probs, vh).permute(0, 2, 1, 3).contiguous().reshape(b, tq, heads * d);
+    }
+
     // ------------------------------------------------------------------ elementwise
 
     /** a + b with numpy broadcasting. */

@@ -43,6 +43,19 @@ public final class Shapes {
         return s;
     }
 
+    /** Checks the operands of {@link Backend#attention}: q [B, Tq, H·d], k and v [B, Tk, H·d]. */
+    public static void checkAttention(Tensor q, Tensor k, Tensor v, int heads) {
+        if (q.rank() != 3 || k.rank() != 3 || v.rank() != 3) {
+            throw new IllegalArgumentException("attention: q, k, v must be [B, T, H·d], got " + Arrays.toString(q.shape()) + ", "
+                    + Arrays.toString(k.shape()) + ", " + Arrays.toString(v.shape()));
+        }
+        if (heads < 1 || q.dim(2) % heads != 0) throw new IllegalArgumentException("attention: " + q.dim(2) + " columns for " + heads + " heads");
+        if (!Arrays.equals(k.shape(), v.shape()) || k.dim(0) != q.dim(0) || k.dim(2) != q.dim(2)) {
+            throw new IllegalArgumentException("attention: q " + Arrays.toString(q.shape()) + ", k " + Arrays.toString(k.shape()) + ", v "
+                    + Arrays.toString(v.shape()) + " (k and v [B, Tk, H·d] with q's B and H·d)");
+        }
+    }
+
     /** Fails unless the last dim of {@code t} equals {@code n}. */
     public static void requireLastDim(Tensor t, int n, String what) {
         if (t.rank() == 0 || t.dim(-1) != n) {

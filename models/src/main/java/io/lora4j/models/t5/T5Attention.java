@@ -36,62 +36,55 @@ final class T5Attention {
 
     /**
      * The position bias [1, H, qLen, kLen] for queries at absolute positions offset..offset+qLen-1 over keys
-     * 0..kLen-1, plus a causal mask (-max float above the diagonal) when {@code causal}.
+     * 0..kLen-1, plus a causal mask (-max float above the diagonal) when {@code causal}. The bucket depends only
+     * on key − query position, so each of the qLen + kLen − 1 relative positions is bucketed once.
      */
     Tensor positionBias(int qLen, int kLen, int offset, boolean causal) {
+        int minRel = -(offset + qLen - 1), span = kLen - 1 - minRel + 1;
+        int[] buckets = new int[span];
+        for (int r = 0; r < span; r++) buckets[r] = T5Buckets.bucket(minRel + r, bidirectional, numBuckets, maxDistance);
         float[] out = new float[heads * qLen * kLen];
-        for (int i = 0; i < qLen; i++) {
-            int qp = offset + i;
-            for (int j = 0; j < kLen; j++) {
-                int b = T5Buckets.bucket(j - qp, bidirectional, numBuckets, maxDistance);
-                boolean masked = causal && j > qp;
-                for (int h = 0; h < heads; h++) {
-                    out[(h * qLen + i) * kLen + j] = masked ? -Float.MAX_VALUE : relativeBias[b * heads + h];
-                }
+        for (int h = 0; h < heads; h++) {
+            for (int i = 0; i < qLen; i++) {
+                int qp = offset + i, row = (h * qLen + i) * kLen, base = -qp - minRel;
+                int end = causal ? Math.min(kLen, qp + 1) : kLen;
+                for (int j = 0; j < end; j++) out[row + j] = relativeBias[buckets[base + j] * heads + h];
+                if (end < kLen) java.util.Arrays.fill(out, row + end, row + kLen, -Float.MAX_VALUE);
             }
         }
         return Tensor.of(out, 1, heads, qLen, kLen);
     }
 
-    /** [B, T, H·dk] → [B, H, T, dk] (a view). */
-    private Tensor splitHeads(Tensor t) {
-        int b = t.dim(0), len = t.dim(1);
-        return t.contiguous().reshape(b, len, heads, dKv).permute(0, 2, 1, 3);
-    }
-
     /**
      * Self-attention when {@code kvInput} is null, else cross-attention over {@code kvInput} [B, S, D].
      * With a cache: self-attention appends this call's keys/values at {@code offset} and attends over all
-     * cached positions; cross-attention computes K/V on the first call and reuses them.
+     * cached positions; cross-attention computes K/V on the first call and reuses them. Heads are never split
+     * into separate tensors: q, k, v stay [B, T, H·dk] and {@link Backend#attention} reads each head in place.
      */
     Tensor forward(Backend be, Tensor x, Tensor kvInput, Tensor bias, T5KvCache.Layer cache, int offset, ForwardContext ctx) {
-        int b = x.dim(0), len = x.dim(1);
-        Tensor qh = splitHeads(q.forward(be, x, ctx));
-        Tensor kh, vh;
+        int len = x.dim(1);
+        Tensor qx = q.forward(be, x, ctx);
+        Tensor kx, vx;
         if (kvInput != null) {
             if (cache != null && cache.crossK != null) {
-                kh = cache.crossK;
-                vh = cache.crossV;
+                kx = cache.crossK;
+                vx = cache.crossV;
             } else {
-                kh = splitHeads(k.forward(be, kvInput, ctx));
-                vh = splitHeads(v.forward(be, kvInput, ctx));
+                kx = k.forward(be, kvInput, ctx);
+                vx = v.forward(be, kvInput, ctx);
                 if (cache != null) {
-                    cache.crossK = kh;
-                    cache.crossV = vh;
+                    cache.crossK = kx;
+                    cache.crossV = vx;
                 }
             }
         } else if (cache != null) {
             cache.append(k.forward(be, x, ctx), v.forward(be, x, ctx), offset);
-            kh = cache.keys(offset + len);
-            vh = cache.values(offset + len);
+            kx = cache.keys(offset + len);
+            vx = cache.values(offset + len);
         } else {
-            kh = splitHeads(k.forward(be, x, ctx));
-            vh = splitHeads(v.forward(be, x, ctx));
+            kx = k.forward(be, x, ctx);
+            vx = v.forward(be, x, ctx);
         }
-        Tensor scores = be.matmul(qh, kh.transpose(-1, -2));
-        Tensor probs = be.softmax(scores, bias);
-        Tensor ctxv = be.matmul(probs, vh);
-        Tensor merged = ctxv.permute(0, 2, 1, 3).contiguous().reshape(b, len, heads * dKv);
-        return o.forward(be, merged, ctx);
+        return o.forward(be, be.attention(qx, kx, vx, bias, heads), ctx);
     }
 }

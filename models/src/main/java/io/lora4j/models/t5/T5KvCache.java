@@ -6,6 +6,8 @@ import io.lora4j.engine.Tensor;
  * Per-call decoder state for incremental decoding: for every decoder layer the self-attention keys and
  * values of the tokens so far (preallocated for {@code capacity} positions, so decoding allocates no
  * cache memory per token) and the cross-attention K/V of the encoder output, computed once per input.
+ * Keys and values are stored as the projections produce them, [B, capacity, H·dk] (one row per
+ * position, heads side by side), so appending a token is one row copy and the cached prefix is a view.
  * Not thread-safe; one per generate call.
  */
 final class T5KvCache {
@@ -24,7 +26,7 @@ final class T5KvCache {
     /** Reorders the batch rows (beam search): row r becomes old row {@code rows[r]}. Cross K/V are per input and
      *  stay valid because beams of one input share them. */
     void reorderSelf(int[] rows, int length) {
-        int row = heads * capacity * dKv;
+        int row = capacity * heads * dKv;
         for (Layer l : layers) {
             float[] nk = new float[l.k.length], nv = new float[l.v.length];
             for (int r = 0; r < rows.length; r++) {
@@ -37,8 +39,8 @@ final class T5KvCache {
     }
 
     final class Layer {
-        float[] k = new float[batch * heads * capacity * dKv];
-        float[] v = new float[batch * heads * capacity * dKv];
+        float[] k = new float[batch * capacity * heads * dKv];
+        float[] v = new float[batch * capacity * heads * dKv];
         Tensor crossK, crossV;
 
         /** Writes keys/values [B, T, H·dk] at positions offset..offset+T-1. */
@@ -51,23 +53,20 @@ final class T5KvCache {
 
         private void write(Tensor src, float[] dst, int offset, int len) {
             float[] s = src.array();
-            int so = (int) src.offset();
+            int so = (int) src.offset(), row = heads * dKv;
             for (int b = 0; b < batch; b++) {
-                for (int t = 0; t < len; t++) {
-                    for (int h = 0; h < heads; h++) {
-                        System.arraycopy(s, so + ((b * len + t) * heads + h) * dKv, dst,
-                                ((b * heads + h) * capacity + offset + t) * dKv, dKv);
-                    }
-                }
+                System.arraycopy(s, so + b * len * row, dst, (b * capacity + offset) * row, len * row);
             }
         }
 
+        /** Keys of positions 0..length-1: [B, length, H·dk], a view of the cache. */
         Tensor keys(int length) {
-            return Tensor.of(k, batch, heads, capacity, dKv).narrow(2, 0, length);
+            return Tensor.of(k, batch, capacity, heads * dKv).narrow(1, 0, length);
         }
 
+        /** Values of positions 0..length-1: [B, length, H·dk], a view of the cache. */
         Tensor values(int length) {
-            return Tensor.of(v, batch, heads, capacity, dKv).narrow(2, 0, length);
+            return Tensor.of(v, batch, capacity, heads * dKv).narrow(1, 0, length);
         }
     }
 }

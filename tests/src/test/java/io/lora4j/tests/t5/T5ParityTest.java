@@ -27,7 +27,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class T5ParityTest {
     static final double LOGIT_TOL = 1e-4;
     static final double LOSS_TOL = 1e-5;
-    final Backend be = TestBackends.shared(); // scalar unless -Dlora4j.test.backend (e.g. -Ptornadovm)
+    final Backend be = backend();
+
+    /** scalar unless -Dlora4j.test.backend (e.g. -Ptornadovm); {@link T5CpuParityTest} runs the same checks on the CPU backend. */
+    Backend backend() {
+        return TestBackends.shared();
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"relu_tied", "gated_gelu_untied", "gated_silu_deep_dec", "gated_gelu_bf16", "relu_bin"})

@@ -32,7 +32,8 @@ public final class LinearOps {
             Gemv.run(par, m, xs, wr, bs, out);
         } else {
             if (bs != null) for (int i = 0; i < m; i++) System.arraycopy(bs, 0, out, i * n, n);
-            Gemm.gemm(par, m, n, k, xs, 0, k, 1, Gemm.transposedRows(wr), out, 0, n);
+            if (m <= SkinnyGemm.MAX_ROWS) SkinnyGemm.run(par, m, xs, wr, out);
+            else Gemm.gemm(par, m, n, k, xs, 0, k, 1, Gemm.transposedRows(wr), out, 0, n);
         }
         return Tensor.of(out, shape);
     }

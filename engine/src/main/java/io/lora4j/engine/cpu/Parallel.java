@@ -1,18 +1,23 @@
 package io.lora4j.engine.cpu;
 
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The worker pool of one {@code CpuBackend}: {@code threads - 1} daemon workers plus the calling
  * thread. {@link #forEach} hands out task indices dynamically (cores are shared, so static splits
  * would wait on the slowest core). The caller always works too, so nested or concurrent calls
- * cannot deadlock: they just run with fewer helpers. After {@link #close()} every call runs on
- * the caller alone (JUnit, for one, closes AutoCloseable test arguments it is handed).
+ * cannot deadlock: a nested call, or one made while another caller holds the workers, runs on its
+ * caller alone. After {@link #close()} every call runs on the caller alone (JUnit, for one, closes
+ * AutoCloseable test arguments it is handed).
+ *
+ * <p>Hand-off: a call publishes one job in a volatile field; workers spin on it for
+ * {@link #WORKER_SPIN_NANOS} after their last job before they park, so back-to-back calls (a
+ * decoder step is hundreds of ~50 µs GEMVs and small ops) reach a running worker without a
+ * park/unpark round trip, which costs tens of µs (and more on busy cores). The caller waits for
+ * the last task the same way: spin, then park until the worker that finishes it unparks it.
  */
 public final class Parallel implements AutoCloseable {
     /** A loop body over task indices. */
@@ -21,36 +26,102 @@ public final class Parallel implements AutoCloseable {
         void run(int task);
     }
 
+    /** A loop body over a range [from, to). */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int from, int to);
+    }
+
     private static final AtomicInteger POOL_IDS = new AtomicInteger();
     /** How long the caller spins for helpers to finish before parking. */
-    private static final long SPIN_NANOS = 200_000;
+    private static final long CALLER_SPIN_NANOS = 200_000;
+    /** How long an idle worker watches for the next job before parking. */
+    static final long WORKER_SPIN_NANOS = 200_000;
 
     private final int threads;
-    private final ExecutorService pool; // null when threads == 1
-    private final ThreadLocal<Boolean> inWorker = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    private final Worker[] workers; // empty when threads == 1
+    private final AtomicBoolean busy = new AtomicBoolean();
+    private volatile Job job; // the running call's job, null between calls
+    private long generation;  // guarded by busy
+    private volatile boolean closed;
 
     public Parallel(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
         this.threads = threads;
-        if (threads == 1) {
-            pool = null;
-        } else {
-            int id = POOL_IDS.incrementAndGet();
-            AtomicInteger n = new AtomicInteger();
-            ThreadFactory tf = r -> {
-                Thread t = new Thread(() -> {
-                    inWorker.set(Boolean.TRUE);
-                    r.run();
-                }, "lora4j-cpu-" + id + "-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            };
-            pool = Executors.newFixedThreadPool(threads - 1, tf);
+        int id = POOL_IDS.incrementAndGet();
+        workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker("lora4j-cpu-" + id + "-" + (i + 1));
+            workers[i].start();
         }
     }
 
     public int threads() {
         return threads;
+    }
+
+    /** One forEach call: task indices handed out from {@code next}, completions counted in {@code done}. */
+    private static final class Job {
+        final long gen;
+        final int tasks;
+        final Body body;
+        final Thread caller;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger done = new AtomicInteger();
+        final AtomicReference<Throwable> error = new AtomicReference<>();
+        volatile boolean callerParked;
+
+        Job(long gen, int tasks, Body body, Thread caller) {
+            this.gen = gen;
+            this.tasks = tasks;
+            this.body = body;
+            this.caller = caller;
+        }
+
+        void drain() {
+            for (int i; (i = next.getAndIncrement()) < tasks; ) {
+                try {
+                    if (error.get() == null) body.run(i);
+                } catch (Throwable t) {
+                    if (!error.compareAndSet(null, t)) error.get().addSuppressed(t);
+                } finally {
+                    if (done.incrementAndGet() == tasks && callerParked) LockSupport.unpark(caller);
+                }
+            }
+        }
+    }
+
+    private final class Worker extends Thread {
+        volatile boolean parked;
+
+        Worker(String name) {
+            super(name);
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            long last = 0; // generation of the last job drained (holding no reference to it)
+            while (!closed) {
+                Job j = job;
+                if (j == null || j.gen == last) {
+                    long spinUntil = System.nanoTime() + WORKER_SPIN_NANOS;
+                    while ((j = job) == null || j.gen == last) {
+                        if (closed) return;
+                        if (System.nanoTime() < spinUntil) {
+                            Thread.onSpinWait();
+                        } else {
+                            parked = true;
+                            if ((j = job) == null || j.gen == last) LockSupport.park(this);
+                            parked = false;
+                        }
+                    }
+                }
+                last = j.gen;
+                j.drain();
+                j = null;
+            }
+        }
     }
 
     /**
@@ -59,42 +130,33 @@ public final class Parallel implements AutoCloseable {
      */
     public void forEach(int tasks, Body body) {
         if (tasks <= 0) return;
-        if (tasks == 1 || pool == null || pool.isShutdown() || inWorker.get()) {
+        if (tasks == 1 || workers.length == 0 || closed || Thread.currentThread() instanceof Worker
+                || !busy.compareAndSet(false, true)) {
             for (int i = 0; i < tasks; i++) body.run(i);
             return;
         }
-        AtomicInteger next = new AtomicInteger();
-        CountDownLatch done = new CountDownLatch(tasks);
-        AtomicReference<Throwable> error = new AtomicReference<>();
-        Runnable drain = () -> {
-            for (int i; (i = next.getAndIncrement()) < tasks; ) {
-                try {
-                    if (error.get() == null) body.run(i);
-                } catch (Throwable t) {
-                    if (!error.compareAndSet(null, t)) error.get().addSuppressed(t);
-                } finally {
-                    done.countDown();
+        Job j = new Job(++generation, tasks, body, Thread.currentThread());
+        try {
+            job = j;
+            for (Worker w : workers) if (w.parked) LockSupport.unpark(w);
+            j.drain();
+            // helpers still finish their last task: spin briefly, then park until the last one unparks us
+            long spinUntil = System.nanoTime() + CALLER_SPIN_NANOS;
+            while (j.done.get() < tasks && System.nanoTime() < spinUntil) Thread.onSpinWait();
+            while (j.done.get() < tasks) {
+                j.callerParked = true;
+                if (j.done.get() < tasks) LockSupport.park(this);
+                if (Thread.interrupted()) {
+                    // keep waiting: the tasks still reference the caller's data; restore the flag after
+                    while (j.done.get() < tasks) Thread.onSpinWait();
+                    Thread.currentThread().interrupt();
                 }
             }
-        };
-        int helpers = Math.min(threads - 1, tasks - 1);
-        try {
-            for (int h = 0; h < helpers; h++) pool.execute(drain);
-        } catch (java.util.concurrent.RejectedExecutionException closedMeanwhile) {
-            // close() raced with this call: the caller drains the rest alone
+        } finally {
+            job = null; // drop the body (and what it captured) now
+            busy.set(false);
         }
-        drain.run();
-        // helpers still finish their last task: spin briefly (a park costs a reschedule, which on
-        // busy cores can take milliseconds), then block
-        long spinUntil = System.nanoTime() + SPIN_NANOS;
-        while (done.getCount() > 0 && System.nanoTime() < spinUntil) Thread.onSpinWait();
-        try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for worker threads", e);
-        }
-        Throwable t = error.get();
+        Throwable t = j.error.get();
         if (t instanceof RuntimeException re) throw re;
         if (t instanceof Error er) throw er;
         if (t != null) throw new IllegalStateException(t);
@@ -116,14 +178,9 @@ public final class Parallel implements AutoCloseable {
         forEach(tasks, t -> body.run(t * chunk, Math.min(n, (t + 1) * chunk)));
     }
 
-    /** A loop body over a range [from, to). */
-    @FunctionalInterface
-    public interface RangeBody {
-        void run(int from, int to);
-    }
-
     @Override
     public void close() {
-        if (pool != null) pool.shutdownNow();
+        closed = true;
+        for (Worker w : workers) LockSupport.unpark(w);
     }
 }

@@ -101,6 +101,27 @@ class CpuBackendDifferentialTest {
     }
 
     @Test
+    void linearSkinnyAndBlockedGemmPaths() {
+        // m past GEMV (8 rows) up to SkinnyGemm.MAX_ROWS takes SkinnyGemm (X panels of NR = 2L rows,
+        // a half-width kernel for a last panel of ≤ L rows, W tiles of 6 rows, K blocks of 256);
+        // above it the blocked Gemm. Rows around L, 2L, the switch point; n not a multiple of 6.
+        SplittableRandom rnd = new SplittableRandom(7);
+        int[] ms = {9, L, L + 1, 2 * L - 2, 2 * L, 2 * L + L, 3 * L + 5, SkinnyGemm.MAX_ROWS, SkinnyGemm.MAX_ROWS + 1, 300};
+        int[][] nks = {{13, 300}, {7, 2 * L + 3}, {20, 513}};
+        for (String kind : new String[] {"heap", "segF32", "bf16", "f16"}) {
+            for (int m : ms) for (int[] nk : nks) {
+                Tensor x = rand(rnd, m, nk[1]);
+                Tensor w = weight(rand(rnd, nk[0], nk[1]), kind);
+                Tensor bias = m % 2 == 0 ? rand(rnd, nk[0]) : null;
+                Tensor ref = REF.linear(x, w, bias);
+                for (Backend b : cpus()) {
+                    assertClose("linear " + kind + " m=" + m + " n=" + nk[0] + " k=" + nk[1] + " threads=" + b.threads(), ref, b.linear(x, w, bias), gemmAtol(nk[1]), 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
     void linearViews() {
         SplittableRandom rnd = new SplittableRandom(3);
         for (int m : new int[] {1, 4, 11}) {

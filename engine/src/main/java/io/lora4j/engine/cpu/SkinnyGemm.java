@@ -1,0 +1,172 @@
+package io.lora4j.engine.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * C[m, n] += X[m, k] · Wᵀ for a Linear weight W [n, k] and few rows of X (an encoder pass of one
+ * sequence, a loss pass's decoder): the product is computed transposed, Cᵀ = W·Xᵀ, so that W —
+ * the big operand — is never packed. {@link Gemm} packs B = Wᵀ into column panels, a transposition
+ * that costs about 0.6 ns per element of W: as much as the arithmetic itself at m ≈ 50 rows and
+ * about 40 % of it at m = 128. Here X (small) is packed once per call into {@code NR}-row panels
+ * ({@code xp[p·NR + j] = X[j, p]}, the layout of Gemm's B panels), and the micro-kernel broadcasts
+ * W elements from MR = 6 rows read in place (heap F32), or from a 6 × KC block widened into a
+ * scratch buffer (BF16, F16, F32 segments), against two vectors of an X panel: the same 6 × 32
+ * register tile as Gemm, whose result is added to C transposed.
+ *
+ * <p>Threads take ranges of W's row tiles (output columns); each W element is read once per call.
+ */
+public final class SkinnyGemm {
+    private SkinnyGemm() {}
+
+    static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    static final int L = F.length();
+    static final int MR = Gemm.MR, NR = Gemm.NR;
+    /** K block: a W tile (MR × KC) stays in L1, X's block (m × KC) in L2. */
+    static final int KC = 256;
+    /** Rows of X up to which {@code LinearOps} takes this path instead of {@link Gemm}. */
+    public static final int MAX_ROWS = 256;
+
+    /** c[i·n + j] += Σ_p x[i·k + p]·W[j, p] for i < m, j < n; x contiguous [m, k], c contiguous [m, n]. */
+    public static void run(Parallel par, int m, float[] x, MatrixRows w, float[] c) {
+        int n = w.rows(), k = w.cols();
+        if (m <= 0 || n <= 0 || k <= 0) return;
+        int panels = (m + NR - 1) / NR, mp = panels * NR;
+        int kBlocks = (k + KC - 1) / KC;
+        boolean parallel = par != null && par.threads() > 1 && (long) m * n * k >= Gemm.SERIAL_MACS;
+        float[] xp = new float[mp * k];
+        Parallel.Body pack = t -> packX(x, m, k, (t / panels) * KC, t % panels, mp, xp);
+        if (parallel) par.forEach(kBlocks * panels, pack);
+        else for (int t = 0; t < kBlocks * panels; t++) pack.run(t);
+        int tiles = (n + MR - 1) / MR;
+        Parallel.RangeBody body = (t0, t1) -> tiles(m, n, k, w, xp, mp, c, t0, t1);
+        if (parallel) par.range(tiles, 4, body);
+        else body.run(0, tiles);
+    }
+
+    /** xp[k0·mp + jp·NR·kc + p·NR + j] = x[(jp·NR + j)·k + k0 + p], rows past m zero. */
+    private static void packX(float[] x, int m, int k, int k0, int jp, int mp, float[] xp) {
+        int kc = Math.min(KC, k - k0), base = k0 * mp + jp * NR * kc;
+        int rows = Math.min(NR, m - jp * NR);
+        for (int j = 0; j < rows; j++) {
+            for (int p = 0, s = (jp * NR + j) * k + k0, d = base + j; p < kc; p++, s++, d += NR) xp[d] = x[s];
+        }
+        // rows past m stay zero (fresh array)
+    }
+
+    private static void tiles(int m, int n, int k, MatrixRows w, float[] xp, int mp, float[] c, int t0, int t1) {
+        float[] wa = w.heapArray();
+        float[] wt = new float[MR * Math.min(KC, k)];
+        float[] tile = new float[MR * NR];
+        int panels = mp / NR;
+        int lastRows = m - (panels - 1) * NR;
+        for (int k0 = 0; k0 < k; k0 += KC) {
+            int kc = Math.min(KC, k - k0);
+            for (int t = t0; t < t1; t++) {
+                int i0 = t * MR, nw = Math.min(MR, n - i0);
+                float[] src;
+                int o0, o1, o2, o3, o4, o5;
+                if (wa != null && nw == MR) {
+                    src = wa;
+                    o0 = (int) w.rowOffset(i0) + k0;
+                    o1 = (int) w.rowOffset(i0 + 1) + k0;
+                    o2 = (int) w.rowOffset(i0 + 2) + k0;
+                    o3 = (int) w.rowOffset(i0 + 3) + k0;
+                    o4 = (int) w.rowOffset(i0 + 4) + k0;
+                    o5 = (int) w.rowOffset(i0 + 5) + k0;
+                } else {
+                    for (int r = 0; r < MR; r++) {
+                        if (r < nw) w.rowToFloat(i0 + r, k0, kc, wt, r * kc);
+                        else java.util.Arrays.fill(wt, r * kc, (r + 1) * kc, 0f);
+                    }
+                    src = wt;
+                    o0 = 0;
+                    o1 = kc;
+                    o2 = 2 * kc;
+                    o3 = 3 * kc;
+                    o4 = 4 * kc;
+                    o5 = 5 * kc;
+                }
+                for (int jp = 0; jp < panels; jp++) {
+                    int xo = k0 * mp + jp * NR * kc;
+                    int rows = jp == panels - 1 ? lastRows : NR;
+                    if (rows <= L) kernelHalf(kc, src, o0, o1, o2, o3, o4, o5, xp, xo, tile);
+                    else kernel(kc, src, o0, o1, o2, o3, o4, o5, xp, xo, tile);
+                    addTileTransposed(tile, c, jp * NR * n + i0, n, rows, nw);
+                }
+            }
+        }
+    }
+
+    /** C[j, i0 + r] += tile[r·NR + j] for j < rows, r < nw (co = offset of C[jp·NR, i0]). */
+    private static void addTileTransposed(float[] tile, float[] c, int co, int n, int rows, int nw) {
+        for (int j = 0, o = co; j < rows; j++, o += n) {
+            for (int r = 0; r < nw; r++) c[o + r] += tile[r * NR + j];
+        }
+    }
+
+    /**
+     * tile[r·NR + j] = Σ_p w[o_r + p] · xp[xo + p·NR + j] for r < 6, j < NR: two vector loads of the
+     * X panel and six broadcasts of W per step, 12 accumulators.
+     */
+    private static void kernel(int kc, float[] w, int o0, int o1, int o2, int o3, int o4, int o5,
+                               float[] xp, int xo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int p = 0; p < kc; p++, xo += NR) {
+            FloatVector b0 = FloatVector.fromArray(F, xp, xo);
+            FloatVector b1 = FloatVector.fromArray(F, xp, xo + L);
+            FloatVector a0 = FloatVector.broadcast(F, w[o0 + p]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            FloatVector a1 = FloatVector.broadcast(F, w[o1 + p]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            FloatVector a2 = FloatVector.broadcast(F, w[o2 + p]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            FloatVector a3 = FloatVector.broadcast(F, w[o3 + p]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            FloatVector a4 = FloatVector.broadcast(F, w[o4 + p]);
+            c40 = b0.fma(a4, c40);
+            c41 = b1.fma(a4, c41);
+            FloatVector a5 = FloatVector.broadcast(F, w[o5 + p]);
+            c50 = b0.fma(a5, c50);
+            c51 = b1.fma(a5, c51);
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+    }
+
+    /** {@link #kernel} for a last X panel of at most L rows: one vector per step, 6 accumulators. */
+    private static void kernelHalf(int kc, float[] w, int o0, int o1, int o2, int o3, int o4, int o5,
+                                   float[] xp, int xo, float[] tile) {
+        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+        for (int p = 0; p < kc; p++, xo += NR) {
+            FloatVector b0 = FloatVector.fromArray(F, xp, xo);
+            c0 = b0.fma(FloatVector.broadcast(F, w[o0 + p]), c0);
+            c1 = b0.fma(FloatVector.broadcast(F, w[o1 + p]), c1);
+            c2 = b0.fma(FloatVector.broadcast(F, w[o2 + p]), c2);
+            c3 = b0.fma(FloatVector.broadcast(F, w[o3 + p]), c3);
+            c4 = b0.fma(FloatVector.broadcast(F, w[o4 + p]), c4);
+            c5 = b0.fma(FloatVector.broadcast(F, w[o5 + p]), c5);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, NR);
+        c2.intoArray(tile, 2 * NR);
+        c3.intoArray(tile, 3 * NR);
+        c4.intoArray(tile, 4 * NR);
+        c5.intoArray(tile, 5 * NR);
+    }
+}

@@ -18,6 +18,10 @@ import java.util.Arrays;
  * {@link #select}) share storage. Tensors are immutable in shape; their F32 contents may be
  * written by the op that produced them, and should be treated as read-only afterwards so a
  * loaded model can serve many threads.
+ *
+ * <p>A third, optional storage is {@link DeviceData}: F32 data a backend keeps on its device
+ * (TornadoVM). Such a tensor reads like an F32 heap tensor ({@link #isHeapF32()} is true); its data
+ * comes to the heap lazily, on the first host read through {@link #array()} (see {@link #onDevice}).
  */
 public final class Tensor {
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -32,14 +36,20 @@ public final class Tensor {
     private final long offset;
     private final float[] array;      // F32 heap storage, or null
     private final MemorySegment segment; // little-endian raw storage of dtype, or null
+    private final DeviceData device;     // F32 data held by a backend, read to the heap on demand, or null
 
     private Tensor(DType dtype, int[] shape, long[] strides, long offset, float[] array, MemorySegment segment) {
+        this(dtype, shape, strides, offset, array, segment, null);
+    }
+
+    private Tensor(DType dtype, int[] shape, long[] strides, long offset, float[] array, MemorySegment segment, DeviceData device) {
         this.dtype = dtype;
         this.shape = shape;
         this.strides = strides;
         this.offset = offset;
         this.array = array;
         this.segment = segment;
+        this.device = device;
     }
 
     // ---------------------------------------------------------------- factories
@@ -74,6 +84,18 @@ public final class Tensor {
                     + n * dtype.byteSize() + " bytes but the segment has " + segment.byteSize());
         }
         return new Tensor(dtype, shape.clone(), contiguousStrides(shape), 0, null, segment);
+    }
+
+    /**
+     * A contiguous F32 tensor over data a backend holds on its device (see {@link DeviceData}); the
+     * shape must cover exactly {@code data.size()} elements. Nothing is copied until a host read.
+     */
+    public static Tensor onDevice(DeviceData data, int... shape) {
+        int n = checkedNumel(shape);
+        if (n != data.size()) {
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " has " + n + " elements but the device data has " + data.size());
+        }
+        return new Tensor(DType.F32, shape.clone(), contiguousStrides(shape), 0, null, null, data);
     }
 
     /** Contiguous (row-major) strides of a shape. */
@@ -133,14 +155,28 @@ public final class Tensor {
         return n;
     }
 
-    /** True if the F32 heap array backs this tensor. */
+    /** True if the F32 heap array backs this tensor (for device data: once read, which {@link #array()} does). */
     public boolean isHeapF32() {
-        return array != null;
+        return array != null || device != null;
     }
 
-    /** The backing F32 array (shared, not copied); null for segment-backed tensors. Index with {@link #offset()} and strides. */
+    /**
+     * The backing F32 array (shared, not copied); null for segment-backed tensors. Index with {@link #offset()} and strides.
+     * For device data this is the host read: the data is downloaded once (see {@link DeviceData#hostArray()}).
+     */
     public float[] array() {
-        return array;
+        if (array != null) return array;
+        return device == null ? null : device.hostArray();
+    }
+
+    /** True if a backend holds this tensor's data on its device ({@link #deviceData()}). */
+    public boolean isOnDevice() {
+        return device != null;
+    }
+
+    /** The device storage (shared by all views), or null for heap and segment tensors. */
+    public DeviceData deviceData() {
+        return device;
     }
 
     /** The backing segment (shared); null for heap tensors. */
@@ -177,13 +213,14 @@ public final class Tensor {
 
     /** Sets one element of an F32 heap tensor. */
     public void set(float v, int... idx) {
-        if (array == null) throw new UnsupportedOperationException("only F32 heap tensors are writable");
+        if (array == null) throw new UnsupportedOperationException(device != null ? "a device tensor is read-only" : "only F32 heap tensors are writable");
         array[(int) index(idx)] = v;
     }
 
     /** Reads the element at storage position {@code p} (in elements) as float, whatever the dtype. */
     public float readFloat(long p) {
         if (array != null) return array[(int) p];
+        if (device != null) return device.hostArray()[(int) p];
         return switch (dtype) {
             case F32 -> segment.get(F32_LE, p * 4);
             case BF16 -> bf16ToFloat(segment.get(I16_LE, p * 2));
@@ -200,6 +237,7 @@ public final class Tensor {
     /** Reads the element at storage position {@code p} as a long (integer dtypes exactly). */
     public long readLong(long p) {
         if (array != null) return (long) array[(int) p];
+        if (device != null) return (long) device.hostArray()[(int) p];
         return switch (dtype) {
             case I64 -> segment.get(I64_LE, p * 8);
             case I32 -> segment.get(I32_LE, p * 4);
@@ -242,7 +280,7 @@ public final class Tensor {
         }
         if (checkedNumel(s) != n) throw new IllegalArgumentException("cannot reshape " + Arrays.toString(shape) + " to " + Arrays.toString(newShape));
         if (!isContiguous()) throw new IllegalStateException("reshape of a non-contiguous tensor; call contiguous() first");
-        return new Tensor(dtype, s, contiguousStrides(s), offset, array, segment);
+        return new Tensor(dtype, s, contiguousStrides(s), offset, array, segment, device);
     }
 
     /** Swaps two dimensions (a view). */
@@ -269,7 +307,7 @@ public final class Tensor {
             s[i] = shape[order[i]];
             st[i] = strides[order[i]];
         }
-        return new Tensor(dtype, s, st, offset, array, segment);
+        return new Tensor(dtype, s, st, offset, array, segment, device);
     }
 
     /** Elements {@code start .. start+length-1} along {@code dim} (a view). */
@@ -280,7 +318,7 @@ public final class Tensor {
         }
         int[] s = shape.clone();
         s[dim] = length;
-        return new Tensor(dtype, s, strides.clone(), offset + start * strides[dim], array, segment);
+        return new Tensor(dtype, s, strides.clone(), offset + start * strides[dim], array, segment, device);
     }
 
     /** Index {@code i} of dimension {@code dim}, which is removed (a view). */
@@ -294,7 +332,7 @@ public final class Tensor {
             s[b] = n.shape[a];
             st[b++] = n.strides[a];
         }
-        return new Tensor(dtype, s, st, n.offset, array, segment);
+        return new Tensor(dtype, s, st, n.offset, array, segment, device);
     }
 
     /** Adds a dimension of size 1 at {@code dim} (a view). */
@@ -311,14 +349,23 @@ public final class Tensor {
                 st[a] = strides[b++];
             }
         }
-        return new Tensor(dtype, s, st, offset, array, segment);
+        return new Tensor(dtype, s, st, offset, array, segment, device);
     }
 
     // ---------------------------------------------------------------- copies
 
-    /** This tensor as a contiguous F32 heap tensor: itself when it already is one at offset 0, else a copy. */
+    /**
+     * This tensor as a contiguous F32 heap tensor: itself when it already is one at offset 0, else a copy.
+     * Device data stays on the device: itself when it covers its whole storage in order, else the
+     * owner's device copy ({@link DeviceData#contiguous}) when it makes one.
+     */
     public Tensor contiguous() {
         if (array != null && offset == 0 && isContiguous() && array.length == numel()) return this;
+        if (device != null) {
+            if (offset == 0 && isContiguous() && device.size() == numel()) return this;
+            Tensor t = device.contiguous(this);
+            if (t != null) return t;
+        }
         return Tensor.of(toFloatArray(), shape);
     }
 
@@ -326,8 +373,9 @@ public final class Tensor {
     public float[] toFloatArray() {
         int n = numel();
         float[] out = new float[n];
-        if (array != null && isContiguous()) {
-            System.arraycopy(array, (int) offset, out, 0, n);
+        float[] a = array();
+        if (a != null && isContiguous()) {
+            System.arraycopy(a, (int) offset, out, 0, n);
             return out;
         }
         int r = shape.length;
@@ -375,6 +423,6 @@ public final class Tensor {
 
     @Override
     public String toString() {
-        return "Tensor(" + dtype + ", " + Arrays.toString(shape) + (array != null ? ", heap" : ", segment") + ")";
+        return "Tensor(" + dtype + ", " + Arrays.toString(shape) + (array != null ? ", heap" : device != null ? ", device" : ", segment") + ")";
     }
 }

@@ -158,4 +158,28 @@ public final class ElementwiseKernels {
             }
         }
     }
+
+    /** Largest rank {@link #gather} handles; dims = (n, rank, offset, shape[MAX_RANK], strides[MAX_RANK]). */
+    static final int MAX_RANK = 6, GATHER_DIMS = 3 + 2 * MAX_RANK;
+
+    /**
+     * y[i] = x[offset + Σ_d idx_d(i)·stride_d] for i &lt; n, idx(i) the row-major multi-index of i in
+     * shape: a strided view (permute, narrow, select, a broadcast with stride 0) copied to a contiguous
+     * buffer on the device. dims = (n, rank, offset, shape[6], strides[6]).
+     */
+    public static void gather(KernelContext ctx, FloatArray x, FloatArray y, IntArray dims) {
+        int i = ctx.globalIdx;
+        if (i < dims.get(0)) {
+            int rank = dims.get(1);
+            int rem = i;
+            int p = dims.get(2);
+            for (int d = rank - 1; d >= 0; d--) {
+                int s = dims.get(3 + d);
+                int q = rem % s;
+                rem = rem / s;
+                p += q * dims.get(3 + MAX_RANK + d);
+            }
+            y.set(i, x.get(p));
+        }
+    }
 }

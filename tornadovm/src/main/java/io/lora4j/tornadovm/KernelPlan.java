@@ -28,12 +28,18 @@ final class KernelPlan implements AutoCloseable {
     private final TornadoExecutionPlan plan;
     private final WorkerGrid grid;
     private final int localX, localY;
+    private final TransferStats stats;
+    private final long everyRunBytes;
+    private long firstRunBytes;
 
-    private KernelPlan(TornadoExecutionPlan plan, WorkerGrid grid, int localX, int localY) {
+    private KernelPlan(TornadoExecutionPlan plan, WorkerGrid grid, int localX, int localY, TransferStats stats, long everyRunBytes, long firstRunBytes) {
         this.plan = plan;
         this.grid = grid;
         this.localX = localX;
         this.localY = localY;
+        this.stats = stats;
+        this.everyRunBytes = everyRunBytes;
+        this.firstRunBytes = firstRunBytes;
     }
 
     /** A unique task-graph name (TornadoVM keys grids and code by it). */
@@ -41,13 +47,28 @@ final class KernelPlan implements AutoCloseable {
         return "lora4j_" + kind + "_" + (counter++);
     }
 
-    /** Wraps a graph whose single task is named "t"; local = 0 lets the driver pick the work-group. */
-    static KernelPlan of(TaskGraph graph, int dims, int localX, int localY) {
+    /**
+     * Wraps a graph whose single task is named "t"; local = 0 lets the driver pick the work-group.
+     * {@code everyRun} / {@code firstRun}: the buffers the graph uploads on every / on the first
+     * execution, counted in {@code stats} (with the downloads) as host↔device bytes.
+     */
+    static KernelPlan of(TaskGraph graph, int dims, int localX, int localY, TransferStats stats, Object[] everyRun, Object[] firstRun) {
         WorkerGrid grid = dims == 1 ? new WorkerGrid1D(Math.max(localX, 1)) : new WorkerGrid2D(Math.max(localX, 1), Math.max(localY, 1));
         GridScheduler scheduler = new GridScheduler(graph.getTaskGraphName() + ".t", grid);
         TornadoExecutionPlan plan = new TornadoExecutionPlan(graph.snapshot());
         plan.withGridScheduler(scheduler);
-        return new KernelPlan(plan, grid, localX, localY);
+        stats.planBuilt();
+        return new KernelPlan(plan, grid, localX, localY, stats, bytes(everyRun), bytes(firstRun));
+    }
+
+    /** Bytes of TornadoVM arrays (FloatArray, IntArray). */
+    static long bytes(Object... arrays) {
+        long b = 0;
+        for (Object o : arrays) {
+            if (o instanceof FloatArray f) b += 4L * f.getSize();
+            else if (o instanceof IntArray i) b += 4L * i.getSize();
+        }
+        return b;
     }
 
     /**
@@ -61,7 +82,10 @@ final class KernelPlan implements AutoCloseable {
         if (localX > 0) grid.setLocalWork(localX, Math.max(localY, 1), 1);
         else grid.setLocalWorkToNull();
         TornadoExecutionResult r = plan.execute();
+        stats.executed(everyRunBytes + firstRunBytes);
+        firstRunBytes = 0;
         r.transferToHost(new DataRange(out).withSize(n));
+        stats.downloaded(4L * n);
         return copyOut(out, n);
     }
 

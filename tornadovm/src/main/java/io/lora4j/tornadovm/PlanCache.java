@@ -16,7 +16,7 @@ final class PlanCache {
     private final LinkedHashMap<Object, Entry> plans = new LinkedHashMap<>(64, 0.75f, true);
     private final LinkedHashMap<Object, Boolean> seen;
 
-    private record Entry(Object value, KernelPlan plan) {}
+    private record Entry(Object value, AutoCloseable plan) {}
 
     PlanCache(int maxPlans) {
         this.maxPlans = Math.max(maxPlans, 8);
@@ -31,7 +31,7 @@ final class PlanCache {
 
     /** The plan for {@code key}, built by {@code build} on first use. */
     @SuppressWarnings("unchecked")
-    <R> R get(Object key, Function<R, KernelPlan> planOf, Supplier<R> build) {
+    <R> R get(Object key, Function<R, ? extends AutoCloseable> planOf, Supplier<R> build) {
         Entry e = plans.get(key);
         if (e != null) return (R) e.value;
         R value = build.get();
@@ -40,7 +40,7 @@ final class PlanCache {
             Iterator<Entry> it = plans.values().iterator();
             Entry eldest = it.next();
             it.remove();
-            eldest.plan.close();
+            close(eldest.plan);
         }
         return value;
     }
@@ -55,7 +55,7 @@ final class PlanCache {
     /** Drops (and closes) the plan for {@code key}, if any. */
     void remove(Object key) {
         Entry e = plans.remove(key);
-        if (e != null) e.plan.close();
+        if (e != null) close(e.plan);
     }
 
     /** Records a use of {@code key}; true if it was used before. */
@@ -63,12 +63,22 @@ final class PlanCache {
         return seen.put(key, Boolean.TRUE) != null;
     }
 
+    private static void close(AutoCloseable plan) {
+        try {
+            plan.close();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("TornadoVM failed to release a plan", e);
+        }
+    }
+
     int size() {
         return plans.size();
     }
 
     void clear() {
-        for (Entry e : plans.values()) e.plan.close();
+        for (Entry e : plans.values()) close(e.plan);
         plans.clear();
         seen.clear();
     }

@@ -35,21 +35,67 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  */
 public final class TornadoVmBackend implements Backend {
     private static final int T = GemmKernels.TILE;
+
+    static {
+        // A trace runs as one TaskGraph whose TornadoVM bytecode grows by ~150 B per op; TornadoVM's default
+        // buffer (4 KB, read once when its runtime first compiles a graph) holds about 25 ops.
+        System.getProperties().putIfAbsent("tornado.tvm.maxbytecodesize", String.valueOf(512 << 10));
+    }
     private static final int LOCAL_1D = 64;
 
     private final CpuBackend cpu;
     private final PlanCache plans = new PlanCache(Integer.getInteger("lora4j.tornadovm.maxPlans", 1024));
     private final Object lock = new Object();
+    private final TransferStats stats = new TransferStats();
+    /** Device-resident activations (recorded ops, see {@link Resident}); null when every op returns a host tensor. */
+    private final Resident resident;
     private final String device;
     /** Tiled (local-memory) GEMM on GPUs; the direct kernel on CPU OpenCL devices (-Dlora4j.tornadovm.gemm=tiled|direct overrides). */
     private final boolean tiled;
 
+    /** Host↔device traffic since the last {@link #resetTransfers()}: bytes each way, graph executions, downloads, plans compiled. */
+    public record Transfers(long bytesToDevice, long bytesToHost, long executions, long downloads, long plansBuilt) {}
+
+    /** Activations resident on the device unless -Dlora4j.tornadovm.resident=false. */
     public TornadoVmBackend(int threads) {
+        this(threads, Boolean.parseBoolean(System.getProperty("lora4j.tornadovm.resident", "true")));
+    }
+
+    /**
+     * @param residentActivations true: linear, matmul, elementwise, softmax and norm results stay on the device
+     *     (tensors over device data, read to the host only when something reads them there); false: every
+     *     op uploads its inputs and downloads its result.
+     */
+    public TornadoVmBackend(int threads, boolean residentActivations) {
         this.cpu = new CpuBackend(threads);
         var d = TornadoExecutionPlan.DEFAULT_DEVICE;
         String g = System.getProperty("lora4j.tornadovm.gemm", "auto");
         this.tiled = g.equals("auto") ? d.getDeviceType() != uk.ac.manchester.tornado.api.enums.TornadoDeviceType.CPU : g.equals("tiled");
         this.device = d.getPhysicalDevice().getDeviceName() + " (" + d.getPlatformName() + ", TornadoVM " + d.getDeviceName() + ")";
+        this.resident = residentActivations ? new Resident(lock, plans, stats, tiled, Integer.getInteger("lora4j.tornadovm.maxTraceOps", 1024)) : null;
+    }
+
+    /** True when op results stay on the device (see the constructor). */
+    public boolean residentActivations() {
+        return resident != null;
+    }
+
+    /** Host↔device traffic counted since the last reset (or since the backend was made). */
+    public Transfers transfers() {
+        synchronized (lock) {
+            return stats.snapshot();
+        }
+    }
+
+    public void resetTransfers() {
+        synchronized (lock) {
+            stats.reset();
+        }
+    }
+
+    /** Runs the recorded device ops now (their results stay on the device); a no-op without resident activations. */
+    public void flush() {
+        if (resident != null) resident.flush();
     }
 
     @Override public String name() { return "tornadovm"; }
@@ -70,6 +116,7 @@ public final class TornadoVmBackend implements Backend {
     @Override
     public void close() {
         synchronized (lock) {
+            if (resident != null) resident.clear();
             plans.clear();
         }
         cpu.close();
@@ -96,7 +143,8 @@ public final class TornadoVmBackend implements Backend {
             if (tiled) g.task("t", GemmKernels::tiledGemm, new KernelContext(), a, b, bs, c, dims);
             else g.task("t", GemmKernels::directGemm, new KernelContext(), a, b, bs, c, dims);
             g.transferToHost(DataTransferMode.UNDER_DEMAND, c);
-            return new Gemm(KernelPlan.of(g, 2, tiled ? T : 32, tiled ? T : 1), a, b, bs, c, dims);
+            Object[] every = persistentB ? new Object[] {a, dims} : new Object[] {a, b, bs, dims}, first = persistentB ? new Object[] {b, bs} : new Object[0];
+            return new Gemm(KernelPlan.of(g, 2, tiled ? T : 32, tiled ? T : 1, stats, every, first), a, b, bs, c, dims);
         });
     }
 
@@ -118,6 +166,7 @@ public final class TornadoVmBackend implements Backend {
         if (bias != null) Shapes.requireLastDim(bias, n, "linear bias");
         int m = x.numel() / Math.max(k, 1);
         if (m == 0 || n == 0 || k == 0) return cpu.linear(x, w, bias);
+        if (resident != null && Resident.gatherable(x.shape())) return resident.linear(x, w, bias);
         int[] shape = x.shape();
         shape[shape.length - 1] = n;
         synchronized (lock) {
@@ -157,6 +206,9 @@ public final class TornadoVmBackend implements Backend {
         int[] out = Arrays.copyOf(batch, batch.length + 2);
         out[batch.length] = m;
         out[batch.length + 1] = n;
+        if (resident != null && Resident.gatherable(a.shape()) && Resident.gatherable(b.shape())) {
+            return resident.matmul(a, b, nb, !(aFull && nb > 1), !(bFull && nb > 1), out);
+        }
         // B as a transposed view of a contiguous [.., N, K] (K of attention scores) is read as is.
         Tensor bt = b.transpose(-1, -2);
         boolean transB = bt.isContiguous();
@@ -178,6 +230,7 @@ public final class TornadoVmBackend implements Backend {
     private Tensor binary(Tensor a, Tensor b, int op) {
         int[] shape = Shapes.broadcast(a.shape(), b.shape());
         int n = Shapes.prod(shape, 0, shape.length);
+        if (n > 0 && resident != null && Resident.gatherable(shape)) return resident.binary(a, b, op, shape);
         if (n == 0 || !trailingPart(a.shape(), shape) || !trailingPart(b.shape(), shape)) {
             return op == ElementwiseKernels.ADD ? cpu.add(a, b) : cpu.mul(a, b);
         }
@@ -190,7 +243,7 @@ public final class TornadoVmBackend implements Backend {
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, fa, fb, dims)
                         .task("t", ElementwiseKernels::binary, new KernelContext(), fa, fb, fc, dims)
                         .transferToHost(DataTransferMode.UNDER_DEMAND, fc);
-                return new Binary(KernelPlan.of(g, 1, LOCAL_1D, 0), fa, fb, fc, dims);
+                return new Binary(KernelPlan.of(g, 1, LOCAL_1D, 0, stats, new Object[] {fa, fb, dims}, new Object[0]), fa, fb, fc, dims);
             });
             copyInTensor(a, p.a);
             copyInTensor(b, p.b);
@@ -217,6 +270,7 @@ public final class TornadoVmBackend implements Backend {
     private Tensor unary(Tensor x, int op, float s) {
         int n = x.numel();
         if (n == 0) return Tensor.zeros(x.shape());
+        if (resident != null && Resident.gatherable(x.shape())) return resident.unary(x, op, s);
         synchronized (lock) {
             int cap = capacity(n);
             Unary p = plans.get(List.of("unary", cap), Unary::plan, () -> {
@@ -226,7 +280,7 @@ public final class TornadoVmBackend implements Backend {
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, fx, params, dims)
                         .task("t", ElementwiseKernels::unary, new KernelContext(), fx, params, fy, dims)
                         .transferToHost(DataTransferMode.UNDER_DEMAND, fy);
-                return new Unary(KernelPlan.of(g, 1, LOCAL_1D, 0), fx, params, fy, dims);
+                return new Unary(KernelPlan.of(g, 1, LOCAL_1D, 0, stats, new Object[] {fx, params, dims}, new Object[0]), fx, params, fy, dims);
             });
             copyInTensor(x, p.x);
             p.params.set(0, s);
@@ -247,6 +301,10 @@ public final class TornadoVmBackend implements Backend {
 
     private Tensor softmaxRows(Tensor x, Tensor bias, int op) {
         int n = x.numel(), d = x.rank() == 0 ? 1 : x.dim(-1);
+        if (resident != null && n > 0 && d > 0 && Resident.gatherable(x.shape())
+                && (bias == null || Arrays.equals(Shapes.broadcast(x.shape(), bias.shape()), x.shape()))) {
+            return resident.softmax(x, bias, op);
+        }
         if (bias != null && (!Arrays.equals(Shapes.broadcast(x.shape(), bias.shape()), x.shape()) || !trailingPart(bias.shape(), x.shape()))) {
             return cpu.softmax(x, bias);
         }
@@ -261,7 +319,7 @@ public final class TornadoVmBackend implements Backend {
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, fx, fb, dims)
                         .task("t", ElementwiseKernels::softmaxRows, new KernelContext(), fx, fb, fy, dims)
                         .transferToHost(DataTransferMode.UNDER_DEMAND, fy);
-                return new Rows(KernelPlan.of(g, 1, LOCAL_1D, 0), fx, fb, fy, dims);
+                return new Rows(KernelPlan.of(g, 1, LOCAL_1D, 0, stats, new Object[] {fx, fb, dims}, new Object[0]), fx, fb, fy, dims);
             });
             copyInTensor(x, p.x);
             if (bias != null) copyInTensor(bias, p.bias);
@@ -280,6 +338,7 @@ public final class TornadoVmBackend implements Backend {
         Shapes.requireLastDim(gamma, d, op == ElementwiseKernels.LAYER_NORM ? "layerNorm gamma" : "rmsNorm gamma");
         if (beta != null) Shapes.requireLastDim(beta, d, "layerNorm beta");
         if (n == 0 || d == 0) return op == ElementwiseKernels.LAYER_NORM ? cpu.layerNorm(x, gamma, beta, eps) : cpu.rmsNorm(x, gamma, eps);
+        if (resident != null && Resident.gatherable(x.shape())) return resident.norm(x, gamma, beta, eps, op);
         synchronized (lock) {
             int cap = capacity(n), capD = capacity(d);
             Norm p = plans.get(List.of("norm", cap, capD), Norm::plan, () -> {
@@ -289,7 +348,7 @@ public final class TornadoVmBackend implements Backend {
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, fx, fg, fbeta, params, dims)
                         .task("t", ElementwiseKernels::normRows, new KernelContext(), fx, fg, fbeta, params, fy, dims)
                         .transferToHost(DataTransferMode.UNDER_DEMAND, fy);
-                return new Norm(KernelPlan.of(g, 1, LOCAL_1D, 0), fx, fg, fbeta, params, fy, dims);
+                return new Norm(KernelPlan.of(g, 1, LOCAL_1D, 0, stats, new Object[] {fx, fg, fbeta, params, dims}, new Object[0]), fx, fg, fbeta, params, fy, dims);
             });
             copyInTensor(x, p.x);
             copyInTensor(gamma, p.gamma);
@@ -341,7 +400,8 @@ public final class TornadoVmBackend implements Backend {
                 }
                 g.task("t", GemmKernels::addLowRank, new KernelContext(), fw, fb, fa, params, fo, dims);
                 g.transferToHost(DataTransferMode.UNDER_DEMAND, fo);
-                return new LowRank(KernelPlan.of(g, 2, T, T), fw, fb, fa, params, fo, dims);
+                Object[] every = persistent ? new Object[] {fb, fa, params, dims} : new Object[] {fw, fb, fa, params, dims};
+                return new LowRank(KernelPlan.of(g, 2, T, T, stats, every, persistent ? new Object[] {fw} : new Object[0]), fw, fb, fa, params, fo, dims);
             });
             if (!persistent) copyInTensor(w, p.w);
             copyInTensor(b, p.b);
@@ -388,7 +448,8 @@ public final class TornadoVmBackend implements Backend {
                 }
                 g.task("t", AdapterKernels::weightedSum, new KernelContext(), st, fw, fo, dims);
                 g.transferToHost(DataTransferMode.UNDER_DEMAND, fo);
-                return new WSum(KernelPlan.of(g, 1, LOCAL_1D, 0), st, fw, fo, dims);
+                Object[] every = persistent ? new Object[] {fw, dims} : new Object[] {st, fw, dims};
+                return new WSum(KernelPlan.of(g, 1, LOCAL_1D, 0, stats, every, persistent ? new Object[] {st} : new Object[0]), st, fw, fo, dims);
             });
             if (!persistent) fillStack(p.stack, parts, size);
             copyIn(weights, p.w);
@@ -438,7 +499,8 @@ public final class TornadoVmBackend implements Backend {
                 }
                 g.task("t", AdapterKernels::gloraWeight, new KernelContext(), fw, fa, fb, fo, dims);
                 g.transferToHost(DataTransferMode.UNDER_DEMAND, fo);
-                return new Glora(KernelPlan.of(g, 2, T, T), fw, fa, fb, fo, dims);
+                Object[] every = persistent ? new Object[] {fa, fb, dims} : new Object[] {fw, fa, fb, dims};
+                return new Glora(KernelPlan.of(g, 2, T, T, stats, every, persistent ? new Object[] {fw} : new Object[0]), fw, fa, fb, fo, dims);
             });
             if (!persistent) copyInTensor(w0, p.w0);
             copyIn(av, p.a);

@@ -74,6 +74,8 @@ public final class ViTSelfAttention {
 
     /** [B, H, N, dh] → [B, N, H·dh] (HF's permute(0, 2, 1, 3).reshape), one row copy per (b, h, token). */
     static Tensor mergeHeads(Tensor x, int b, int heads, int n, int dh) {
+        // device data (TornadoVM) is reordered on the device, not read to the heap
+        if (x.isOnDevice()) return x.permute(0, 2, 1, 3).contiguous().reshape(b, n, heads * dh);
         Tensor c = x.contiguous();
         float[] src = c.array(), dst = new float[b * n * heads * dh];
         int off = (int) c.offset(), d = heads * dh;

@@ -124,9 +124,12 @@ final class Resident {
 
     // ------------------------------------------------------------------ inputs
 
-    /** Starts an op: a trace at its size limit is run first (its results then cross to later ops as host inputs). */
+    /**
+     * Starts an op: a trace at its size limit (maxNodes ops, or TornadoVM's graph table nearly full: room for
+     * an op with two gathers and three new inputs) is run first; its results then cross to later ops as host inputs.
+     */
     private void begin() {
-        if (trace.size() >= maxNodes) flush();
+        if (trace.size() >= maxNodes || trace.graphNodes() + 3 * Trace.NODES_PER_OP + 3 * Trace.NODES_PER_INPUT > Trace.GRAPH_BUDGET) flush();
         opTrace = trace;
     }
 
@@ -238,6 +241,7 @@ final class Resident {
     Tensor contiguousOnDevice(DeviceTensor d, Tensor view) {
         synchronized (lock) {
             if (!d.pending() || !gatherable(view.shape()) || view.numel() == 0) return null;
+            if (trace.graphNodes() + Trace.NODES_PER_OP > Trace.GRAPH_BUDGET) return null; // TornadoVM's graph table is full
             opTrace = trace;
             DeviceTensor[] out = new DeviceTensor[1];
             gather(d.node, view.offset(), view.shape(), strides(view), out);

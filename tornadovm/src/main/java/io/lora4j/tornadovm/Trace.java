@@ -34,11 +34,27 @@ final class Trace {
     private final List<WeightKey> weightKeys = new ArrayList<>();
     private final Map<WeightKey, Integer> weightIndex = new HashMap<>();
 
+    /**
+     * TornadoVM builds each TaskGraph in a node table of fixed size (1024 entries, TornadoGraph: "resize not
+     * implemented"); an upper bound of the entries one op takes (its task, its result buffer's allocation,
+     * read, copy-out and persist entries, its size and parameter buffers, its KernelContext) and one host
+     * input or weight takes. {@link Resident} ends a trace before the bound reaches {@link #GRAPH_BUDGET}.
+     */
+    static final int NODES_PER_OP = 16, NODES_PER_INPUT = 3, GRAPH_BUDGET = 1000;
+
+    private int graphNodes = 8;
+
     int size() {
         return nodes.size();
     }
 
+    /** Upper bound of the TornadoVM graph entries this trace's TaskGraph takes. */
+    int graphNodes() {
+        return graphNodes;
+    }
+
     int add(Node n, DeviceTensor out) {
+        graphNodes += NODES_PER_OP;
         nodes.add(n);
         outs.add(out);
         return nodes.size() - 1;
@@ -50,6 +66,7 @@ final class Trace {
         if (j == null) {
             j = ext.size();
             ext.add(data.get());
+            graphNodes += NODES_PER_INPUT;
             extIndex.put(id, j);
         }
         return EXT + j;
@@ -64,6 +81,7 @@ final class Trace {
         if (j == null) {
             j = weights.size();
             weights.add(w);
+            graphNodes += NODES_PER_INPUT;
             weightKeys.add(key);
             weightIndex.put(key, j);
         }

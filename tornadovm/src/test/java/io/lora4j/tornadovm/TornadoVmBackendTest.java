@@ -25,10 +25,12 @@ import org.junit.jupiter.api.Test;
  * Every offloaded op of the TornadoVM backend, differential against the scalar reference over a
  * grid of shapes (1-row, odd sizes, sizes that are not multiples of the 16×16 tile, batched,
  * transposed and broadcast operands). Runs on TornadoVM's default device (PoCL's CPU device here).
+ * The backend as created by name keeps activations on the device (each op here is read at once, so
+ * each runs as a one-op trace); {@link TornadoVmPerOpBackendTest} runs the same grid in per-op mode.
  */
 class TornadoVmBackendTest {
     private static final ScalarBackend REF = new ScalarBackend();
-    private static TornadoVmBackend dev;
+    static TornadoVmBackend dev;
     private final Random rnd = new Random(42);
 
     @BeforeAll
@@ -121,7 +123,7 @@ class TornadoVmBackendTest {
     void bothGemmKernelsOnTheSameGrid() {
         for (String kernel : new String[] {"tiled", "direct"}) {
             System.setProperty("lora4j.tornadovm.gemm", kernel);
-            try (TornadoVmBackend be = new TornadoVmBackend(2)) {
+            try (TornadoVmBackend be = new TornadoVmBackend(2, dev.residentActivations())) {
                 for (int[] s : new int[][] {{1, 1, 1}, {3, 17, 33}, {19, 40, 70}, {33, 9, 130}}) {
                     Tensor x = rand(s[0], s[2]), w = rand(s[1], s[2]), b = rand(s[1]);
                     for (int call = 0; call < 2; call++) close(REF.linear(x, w, b), be.linear(x, w, b), 1e-4, kernel + " linear " + Arrays.toString(s));

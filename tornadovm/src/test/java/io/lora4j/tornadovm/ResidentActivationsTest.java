@@ -144,6 +144,28 @@ class ResidentActivationsTest {
         assertTrue(after.bytesToDevice() + after.bytesToHost() < (before.bytesToDevice() + before.bytesToHost()) / 4, before + " vs " + after);
     }
 
+    /**
+     * Four T5 blocks in a row (an encoder): longer than one TornadoVM graph holds, so the trace is cut
+     * (what crosses at a cut: the live results the later ops need) — still a fraction of the per-op traffic.
+     */
+    @Test
+    void t5EncoderOfFourBlocks() {
+        int b = 1, len = 32, d = 256, heads = 4, dk = 64, ff = 512, blocks = 4;
+        T5Weights[] ws = new T5Weights[blocks];
+        for (int i = 0; i < blocks; i++) ws[i] = t5Weights(d, heads * dk, ff);
+        Tensor h = rand(1f, b, len, d), pos = rand(1f, 1, heads, len, len), mask = Tensor.zeros(b, 1, 1, len);
+        java.util.function.Function<Backend, Tensor> encoder = be -> {
+            Tensor x = h;
+            for (T5Weights w : ws) x = t5Block(be, x, pos, mask, w, heads);
+            return x;
+        };
+        Tensor ref = encoder.apply(REF);
+        TornadoVmBackend.Transfers before = steadyState(perOp, encoder, ref, blocks + " T5 blocks");
+        TornadoVmBackend.Transfers after = steadyState(resident, encoder, ref, blocks + " T5 blocks");
+        assertTrue(after.executions() < blocks, "a trace spans more than one block: " + after);
+        assertTrue(after.bytesToDevice() + after.bytesToHost() < (before.bytesToDevice() + before.bytesToHost()) / 4, before + " vs " + after);
+    }
+
     @Test
     void vitLayerIntermediatesStayOnTheDevice() {
         int b = 2, n = 17, d = 192, heads = 3, mlp = 768;

@@ -5,7 +5,10 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
-/** Elementwise and row-wise (normalization) kernels. One work-item per element, or per row. */
+/**
+ * Elementwise and row-wise (normalization) kernels. One work-item per element, or per row. Sizes are
+ * read from {@code dims} at {@code at} (0 for a plan of its own; a trace packs every op's sizes in one buffer).
+ */
 public final class ElementwiseKernels {
     private ElementwiseKernels() {}
 
@@ -19,13 +22,13 @@ public final class ElementwiseKernels {
      * shape is a trailing part of the result's (a bias row, a [1, H, M, N] position bias).
      * dims = (n, na, nb, op).
      */
-    public static void binary(KernelContext ctx, FloatArray a, FloatArray b, FloatArray c, IntArray dims) {
+    public static void binary(KernelContext ctx, FloatArray a, FloatArray b, FloatArray c, IntArray dims, int at) {
         int i = ctx.globalIdx;
-        if (i < dims.get(0)) {
-            float x = a.get(i % dims.get(1));
-            float y = b.get(i % dims.get(2));
+        if (i < dims.get(at + 0)) {
+            float x = a.get(i % dims.get(at + 1));
+            float y = b.get(i % dims.get(at + 2));
             float r;
-            if (dims.get(3) == ADD) {
+            if (dims.get(at + 3) == ADD) {
                 r = x + y;
             } else {
                 r = x * y;
@@ -34,15 +37,15 @@ public final class ElementwiseKernels {
         }
     }
 
-    /** y[i] = f(x[i]) for i &lt; n; dims = (n, op), params = (s) for SCALE. */
-    public static void unary(KernelContext ctx, FloatArray x, FloatArray params, FloatArray y, IntArray dims) {
+    /** y[i] = f(x[i]) for i &lt; n; dims = (n, op, p) from {@code at}, s = params[p] for SCALE. */
+    public static void unary(KernelContext ctx, FloatArray x, FloatArray params, FloatArray y, IntArray dims, int at) {
         int i = ctx.globalIdx;
-        if (i < dims.get(0)) {
-            int op = dims.get(1);
+        if (i < dims.get(at + 0)) {
+            int op = dims.get(at + 1);
             float v = x.get(i);
             float r;
             if (op == SCALE) {
-                r = v * params.get(0);
+                r = v * params.get(dims.get(at + 2));
             } else if (op == RELU) {
                 r = TornadoMath.max(v, 0.0f);
             } else if (op == GELU) {
@@ -78,12 +81,12 @@ public final class ElementwiseKernels {
      * (log-)softmax of each row of x (+ bias[(r·d + j) mod nb] when nb &gt; 0). A row of only -inf
      * gives zeros (softmax). dims = (rows, d, nb, op). One work-item per row.
      */
-    public static void softmaxRows(KernelContext ctx, FloatArray x, FloatArray bias, FloatArray y, IntArray dims) {
+    public static void softmaxRows(KernelContext ctx, FloatArray x, FloatArray bias, FloatArray y, IntArray dims, int at) {
         int r = ctx.globalIdx;
-        int rows = dims.get(0);
-        int d = dims.get(1);
-        int nb = dims.get(2);
-        int op = dims.get(3);
+        int rows = dims.get(at + 0);
+        int d = dims.get(at + 1);
+        int nb = dims.get(at + 2);
+        int op = dims.get(at + 3);
         if (r < rows) {
             int base = r * d;
             float max = Float.NEGATIVE_INFINITY;
@@ -125,15 +128,15 @@ public final class ElementwiseKernels {
 
     /**
      * LayerNorm ((x - mean)/sqrt(var + eps)·γ + β, β optional) or T5 RMSNorm (x/sqrt(mean x² + eps)·γ)
-     * of each row. dims = (rows, d, op, hasBeta), params = (eps). One work-item per row.
+     * of each row. dims = (rows, d, op, hasBeta, p) from {@code at}, eps = params[p]. One work-item per row.
      */
-    public static void normRows(KernelContext ctx, FloatArray x, FloatArray gamma, FloatArray beta, FloatArray params, FloatArray y, IntArray dims) {
+    public static void normRows(KernelContext ctx, FloatArray x, FloatArray gamma, FloatArray beta, FloatArray params, FloatArray y, IntArray dims, int at) {
         int r = ctx.globalIdx;
-        int rows = dims.get(0);
-        int d = dims.get(1);
-        int op = dims.get(2);
-        int hasBeta = dims.get(3);
-        float eps = params.get(0);
+        int rows = dims.get(at + 0);
+        int d = dims.get(at + 1);
+        int op = dims.get(at + 2);
+        int hasBeta = dims.get(at + 3);
+        float eps = params.get(dims.get(at + 4));
         if (r < rows) {
             int base = r * d;
             float mean = 0.0f;
@@ -167,17 +170,17 @@ public final class ElementwiseKernels {
      * shape: a strided view (permute, narrow, select, a broadcast with stride 0) copied to a contiguous
      * buffer on the device. dims = (n, rank, offset, shape[6], strides[6]).
      */
-    public static void gather(KernelContext ctx, FloatArray x, FloatArray y, IntArray dims) {
+    public static void gather(KernelContext ctx, FloatArray x, FloatArray y, IntArray dims, int at) {
         int i = ctx.globalIdx;
-        if (i < dims.get(0)) {
-            int rank = dims.get(1);
+        if (i < dims.get(at + 0)) {
+            int rank = dims.get(at + 1);
             int rem = i;
-            int p = dims.get(2);
+            int p = dims.get(at + 2);
             for (int d = rank - 1; d >= 0; d--) {
-                int s = dims.get(3 + d);
+                int s = dims.get(at + 3 + d);
                 int q = rem % s;
                 rem = rem / s;
-                p += q * dims.get(3 + MAX_RANK + d);
+                p += q * dims.get(at + 3 + MAX_RANK + d);
             }
             y.set(i, x.get(p));
         }

@@ -24,14 +24,15 @@ public final class GemmKernels {
      * (gx, gy) computes the TILE×TILE block of columns gx·TILE.. and, for batch gy / tilesM, rows
      * (gy mod tilesM)·TILE..; A and B tiles are staged through local memory.
      *
-     * <p>Global work: (ceil(N/T)·T, ceil(M/T)·T·batch); local work (T, T).
+     * <p>Global work: (ceil(N/T)·T, ceil(M/T)·T·batch); local work (T, T). The sizes are read from
+     * {@code dims} at {@code at} (0 for a plan of its own; a trace packs every op's sizes in one buffer).
      */
-    public static void tiledGemm(KernelContext ctx, FloatArray a, FloatArray b, FloatArray bias, FloatArray c, IntArray dims) {
-        int m = dims.get(D_M);
-        int n = dims.get(D_N);
-        int k = dims.get(D_K);
-        int transB = dims.get(D_TRANS_B);
-        int tilesM = dims.get(D_TILES_M);
+    public static void tiledGemm(KernelContext ctx, FloatArray a, FloatArray b, FloatArray bias, FloatArray c, IntArray dims, int at) {
+        int m = dims.get(at + D_M);
+        int n = dims.get(at + D_N);
+        int k = dims.get(at + D_K);
+        int transB = dims.get(at + D_TRANS_B);
+        int tilesM = dims.get(at + D_TILES_M);
         int lx = ctx.localIdx;
         int ly = ctx.localIdy;
         int gy = ctx.groupIdy;
@@ -39,8 +40,8 @@ public final class GemmKernels {
         int row = (gy - batch * tilesM) * TILE + ly;
         int colBase = ctx.groupIdx * TILE;
         int col = colBase + lx;
-        int aBase = batch * dims.get(D_A_BATCH_STRIDE);
-        int bBase = batch * dims.get(D_B_BATCH_STRIDE);
+        int aBase = batch * dims.get(at + D_A_BATCH_STRIDE);
+        int bBase = batch * dims.get(at + D_B_BATCH_STRIDE);
 
         float[] aTile = ctx.allocateFloatLocalArray(TILE * TILE);
         float[] bTile = ctx.allocateFloatLocalArray(TILE * TILE);
@@ -77,7 +78,7 @@ public final class GemmKernels {
             ctx.localBarrier();
         }
         if (row < m && col < n) {
-            if (dims.get(D_HAS_BIAS) == 1) {
+            if (dims.get(at + D_HAS_BIAS) == 1) {
                 sum += bias.get(col);
             }
             c.set(batch * m * n + row * n + col, sum);
@@ -91,29 +92,29 @@ public final class GemmKernels {
      * barriers are costly. Global work (N, M·batch); same dims as {@link #tiledGemm}, except that
      * D_TILES_M carries the batch count.
      */
-    public static void directGemm(KernelContext ctx, FloatArray a, FloatArray b, FloatArray bias, FloatArray c, IntArray dims) {
-        int m = dims.get(D_M);
-        int n = dims.get(D_N);
-        int k = dims.get(D_K);
-        int transB = dims.get(D_TRANS_B);
+    public static void directGemm(KernelContext ctx, FloatArray a, FloatArray b, FloatArray bias, FloatArray c, IntArray dims, int at) {
+        int m = dims.get(at + D_M);
+        int n = dims.get(at + D_N);
+        int k = dims.get(at + D_K);
+        int transB = dims.get(at + D_TRANS_B);
         int col = ctx.globalIdx;
         int gy = ctx.globalIdy;
         int batch = gy / m;
         int row = gy - batch * m;
-        if (col < n && batch < dims.get(D_TILES_M)) {
-            int aRow = batch * dims.get(D_A_BATCH_STRIDE) + row * k;
+        if (col < n && batch < dims.get(at + D_TILES_M)) {
+            int aRow = batch * dims.get(at + D_A_BATCH_STRIDE) + row * k;
             int colStride = 1;
             int kStride = n;
             if (transB == 1) {
                 colStride = k;
                 kStride = 1;
             }
-            int bCol = batch * dims.get(D_B_BATCH_STRIDE) + col * colStride;
+            int bCol = batch * dims.get(at + D_B_BATCH_STRIDE) + col * colStride;
             float sum = 0.0f;
             for (int p = 0; p < k; p++) {
                 sum += a.get(aRow + p) * b.get(bCol + p * kStride);
             }
-            if (dims.get(D_HAS_BIAS) == 1) {
+            if (dims.get(at + D_HAS_BIAS) == 1) {
                 sum += bias.get(col);
             }
             c.set(batch * m * n + row * n + col, sum);

@@ -78,7 +78,8 @@ final class Resident {
         int n = x.numel();
         synchronized (lock) {
             begin();
-            return emit(Trace.Kind.UNARY, new int[] {input(x)}, n, new int[] {n, op}, s, n, 1, x.shape());
+            int rx = input(x);
+            return emit(Trace.Kind.UNARY, new int[] {rx}, n, new int[] {n, op, trace.size()}, s, n, 1, x.shape());
         }
     }
 
@@ -102,7 +103,8 @@ final class Resident {
         synchronized (lock) {
             begin();
             int rx = input(x), rg = weight(gamma), rb = beta == null ? Trace.NONE : weight(beta);
-            return emit(Trace.Kind.NORM, new int[] {rx, rg, rb}, n, new int[] {n / d, d, op, beta == null ? 0 : 1}, eps, n / d, 1, x.shape());
+            // the last size is where the op's parameter (eps) sits in the trace's parameter buffer: its own index
+            return emit(Trace.Kind.NORM, new int[] {rx, rg, rb}, n, new int[] {n / d, d, op, beta == null ? 0 : 1, trace.size()}, eps, n / d, 1, x.shape());
         }
     }
 

@@ -140,8 +140,8 @@ public final class TornadoVmBackend implements Backend {
             } else {
                 g.transferToDevice(DataTransferMode.EVERY_EXECUTION, a, b, bs, dims);
             }
-            if (tiled) g.task("t", GemmKernels::tiledGemm, new KernelContext(), a, b, bs, c, dims);
-            else g.task("t", GemmKernels::directGemm, new KernelContext(), a, b, bs, c, dims);
+            if (tiled) g.task("t", GemmKernels::tiledGemm, new KernelContext(), a, b, bs, c, dims, 0);
+            else g.task("t", GemmKernels::directGemm, new KernelContext(), a, b, bs, c, dims, 0);
             g.transferToHost(DataTransferMode.UNDER_DEMAND, c);
             Object[] every = persistentB ? new Object[] {a, dims} : new Object[] {a, b, bs, dims}, first = persistentB ? new Object[] {b, bs} : new Object[0];
             return new Gemm(KernelPlan.of(g, 2, tiled ? T : 32, tiled ? T : 1, stats, every, first), a, b, bs, c, dims);
@@ -241,7 +241,7 @@ public final class TornadoVmBackend implements Backend {
                 IntArray dims = new IntArray(4);
                 TaskGraph g = new TaskGraph(KernelPlan.newGraphName("binary"))
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, fa, fb, dims)
-                        .task("t", ElementwiseKernels::binary, new KernelContext(), fa, fb, fc, dims)
+                        .task("t", ElementwiseKernels::binary, new KernelContext(), fa, fb, fc, dims, 0)
                         .transferToHost(DataTransferMode.UNDER_DEMAND, fc);
                 return new Binary(KernelPlan.of(g, 1, LOCAL_1D, 0, stats, new Object[] {fa, fb, dims}, new Object[0]), fa, fb, fc, dims);
             });
@@ -275,16 +275,16 @@ public final class TornadoVmBackend implements Backend {
             int cap = capacity(n);
             Unary p = plans.get(List.of("unary", cap), Unary::plan, () -> {
                 FloatArray fx = new FloatArray(cap), params = new FloatArray(1), fy = new FloatArray(cap);
-                IntArray dims = new IntArray(2);
+                IntArray dims = new IntArray(3);
                 TaskGraph g = new TaskGraph(KernelPlan.newGraphName("unary"))
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, fx, params, dims)
-                        .task("t", ElementwiseKernels::unary, new KernelContext(), fx, params, fy, dims)
+                        .task("t", ElementwiseKernels::unary, new KernelContext(), fx, params, fy, dims, 0)
                         .transferToHost(DataTransferMode.UNDER_DEMAND, fy);
                 return new Unary(KernelPlan.of(g, 1, LOCAL_1D, 0, stats, new Object[] {fx, params, dims}, new Object[0]), fx, params, fy, dims);
             });
             copyInTensor(x, p.x);
             p.params.set(0, s);
-            setDims(p.dims, n, op);
+            setDims(p.dims, n, op, 0);
             return Tensor.of(p.plan.run(n, 1, p.y, n), x.shape());
         }
     }
@@ -317,7 +317,7 @@ public final class TornadoVmBackend implements Backend {
                 IntArray dims = new IntArray(4);
                 TaskGraph g = new TaskGraph(KernelPlan.newGraphName("softmax"))
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, fx, fb, dims)
-                        .task("t", ElementwiseKernels::softmaxRows, new KernelContext(), fx, fb, fy, dims)
+                        .task("t", ElementwiseKernels::softmaxRows, new KernelContext(), fx, fb, fy, dims, 0)
                         .transferToHost(DataTransferMode.UNDER_DEMAND, fy);
                 return new Rows(KernelPlan.of(g, 1, LOCAL_1D, 0, stats, new Object[] {fx, fb, dims}, new Object[0]), fx, fb, fy, dims);
             });
@@ -343,10 +343,10 @@ public final class TornadoVmBackend implements Backend {
             int cap = capacity(n), capD = capacity(d);
             Norm p = plans.get(List.of("norm", cap, capD), Norm::plan, () -> {
                 FloatArray fx = new FloatArray(cap), fg = new FloatArray(capD), fbeta = new FloatArray(capD), params = new FloatArray(1), fy = new FloatArray(cap);
-                IntArray dims = new IntArray(4);
+                IntArray dims = new IntArray(5);
                 TaskGraph g = new TaskGraph(KernelPlan.newGraphName("norm"))
                         .transferToDevice(DataTransferMode.EVERY_EXECUTION, fx, fg, fbeta, params, dims)
-                        .task("t", ElementwiseKernels::normRows, new KernelContext(), fx, fg, fbeta, params, fy, dims)
+                        .task("t", ElementwiseKernels::normRows, new KernelContext(), fx, fg, fbeta, params, fy, dims, 0)
                         .transferToHost(DataTransferMode.UNDER_DEMAND, fy);
                 return new Norm(KernelPlan.of(g, 1, LOCAL_1D, 0, stats, new Object[] {fx, fg, fbeta, params, dims}, new Object[0]), fx, fg, fbeta, params, fy, dims);
             });
@@ -354,7 +354,7 @@ public final class TornadoVmBackend implements Backend {
             copyInTensor(gamma, p.gamma);
             if (beta != null) copyInTensor(beta, p.beta);
             p.params.set(0, eps);
-            setDims(p.dims, n / d, d, op, beta == null ? 0 : 1);
+            setDims(p.dims, n / d, d, op, beta == null ? 0 : 1, 0);
             return Tensor.of(p.plan.run(n / d, 1, p.y, n), x.shape());
         }
     }

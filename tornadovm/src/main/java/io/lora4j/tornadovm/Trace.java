@@ -36,13 +36,14 @@ final class Trace {
 
     /**
      * TornadoVM builds each TaskGraph in a node table of fixed size (1024 entries, TornadoGraph: "resize not
-     * implemented"); an upper bound of the entries one op takes (its task, its result buffer's allocation,
-     * read, copy-out and persist entries, its size and parameter buffers, its KernelContext) and one host
+     * implemented"); an upper bound of the entries one op takes (its task, its result buffer's object,
+     * allocation, read, copy-out and persist entries, its `at` constant, a KernelContext read) and one host
      * input or weight takes. {@link Resident} ends a trace before the bound reaches {@link #GRAPH_BUDGET}.
      */
-    static final int NODES_PER_OP = 16, NODES_PER_INPUT = 3, GRAPH_BUDGET = 1000;
+    static final int NODES_PER_OP = 10, NODES_PER_INPUT = 3, GRAPH_BUDGET = 1000;
 
-    private int graphNodes = 8;
+    /** The shared entries: device context, the packed sizes and parameters, the KernelContext, a dummy buffer. */
+    private int graphNodes = 16;
 
     int size() {
         return nodes.size();

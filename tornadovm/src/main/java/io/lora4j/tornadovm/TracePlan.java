@@ -2,7 +2,6 @@ package io.lora4j.tornadovm;
 
 import static io.lora4j.tornadovm.KernelPlan.copyIn;
 import static io.lora4j.tornadovm.KernelPlan.copyOut;
-import static io.lora4j.tornadovm.KernelPlan.setDims;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,15 +23,18 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * A compiled trace: one TornadoVM TaskGraph with one task per recorded node. Node outputs are device
  * buffers that later tasks of the same graph read in place (TornadoVM keeps them on the device between
  * tasks) and that stay there after the run (persistOnDevice); a host read downloads only the one it
- * needs. Host inputs and the per-node size buffers are uploaded on every run, weights on the first.
+ * needs. Host inputs and the ops' sizes (one packed int buffer) are uploaded on every run, weights on the first.
  * Not thread-safe: {@link Resident} serializes device work.
  */
 final class TracePlan implements AutoCloseable {
     private static final int LOCAL_1D = 64;
 
     private final TornadoExecutionPlan plan;
-    private final FloatArray[] out, ext, params;
-    private final IntArray[] dims;
+    private final FloatArray[] out, ext;
+    /** Every op's sizes, packed (op i's at {@code at[i]}), and every op's float parameter (op i's at i). */
+    private final IntArray dims;
+    private final FloatArray params;
+    private final int[] at;
     private final WorkerGrid[] grids;
     private final int[] localX, localY;
     private final TransferStats stats;
@@ -47,8 +49,14 @@ final class TracePlan implements AutoCloseable {
         List<Trace.Node> nodes = s.nodes();
         int n = nodes.size();
         out = new FloatArray[n];
-        params = new FloatArray[n];
-        dims = new IntArray[n];
+        at = new int[n];
+        int dimsLen = 0;
+        for (int i = 0; i < n; i++) {
+            at[i] = dimsLen;
+            dimsLen += nodes.get(i).dims().length;
+        }
+        dims = new IntArray(Math.max(dimsLen, 1));
+        params = new FloatArray(Math.max(n, 1));
         grids = new WorkerGrid[n];
         localX = new int[n];
         localY = new int[n];
@@ -64,15 +72,11 @@ final class TracePlan implements AutoCloseable {
         boolean usesDummy = false;
         TaskGraph g = new TaskGraph(KernelPlan.newGraphName("trace"));
         List<Object> every = new ArrayList<>(List.of(ext));
+        every.add(dims);
+        every.add(params);
         for (int i = 0; i < n; i++) {
             Trace.Node node = nodes.get(i);
             out[i] = new FloatArray(node.outCap());
-            dims[i] = new IntArray(node.dims().length);
-            every.add(dims[i]);
-            if (node.kind() == Trace.Kind.UNARY || node.kind() == Trace.Kind.NORM) {
-                params[i] = new FloatArray(1);
-                every.add(params[i]);
-            }
             for (int r : node.in()) usesDummy |= r == Trace.NONE;
         }
         List<Object> first = new ArrayList<>(List.of(w));
@@ -80,6 +84,7 @@ final class TracePlan implements AutoCloseable {
         if (!first.isEmpty()) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, first.toArray());
         if (!every.isEmpty()) g.transferToDevice(DataTransferMode.EVERY_EXECUTION, every.toArray());
         GridScheduler scheduler = new GridScheduler();
+        KernelContext ctx = new KernelContext(); // one for all tasks, as TornadoVM's own combined-graph tests do
         for (int i = 0; i < n; i++) {
             Trace.Node node = nodes.get(i);
             String t = "t" + i;
@@ -87,13 +92,13 @@ final class TracePlan implements AutoCloseable {
             FloatArray a = buf(in.length > 0 ? in[0] : Trace.NONE, w, dummy), b = buf(in.length > 1 ? in[1] : Trace.NONE, w, dummy),
                     c = buf(in.length > 2 ? in[2] : Trace.NONE, w, dummy);
             switch (node.kind()) {
-                case GEMM_DIRECT -> g.task(t, GemmKernels::directGemm, new KernelContext(), a, b, c, out[i], dims[i]);
-                case GEMM_TILED -> g.task(t, GemmKernels::tiledGemm, new KernelContext(), a, b, c, out[i], dims[i]);
-                case BINARY -> g.task(t, ElementwiseKernels::binary, new KernelContext(), a, b, out[i], dims[i]);
-                case UNARY -> g.task(t, ElementwiseKernels::unary, new KernelContext(), a, params[i], out[i], dims[i]);
-                case SOFTMAX -> g.task(t, ElementwiseKernels::softmaxRows, new KernelContext(), a, b, out[i], dims[i]);
-                case NORM -> g.task(t, ElementwiseKernels::normRows, new KernelContext(), a, b, c, params[i], out[i], dims[i]);
-                case GATHER -> g.task(t, ElementwiseKernels::gather, new KernelContext(), a, out[i], dims[i]);
+                case GEMM_DIRECT -> g.task(t, GemmKernels::directGemm, ctx, a, b, c, out[i], dims, at[i]);
+                case GEMM_TILED -> g.task(t, GemmKernels::tiledGemm, ctx, a, b, c, out[i], dims, at[i]);
+                case BINARY -> g.task(t, ElementwiseKernels::binary, ctx, a, b, out[i], dims, at[i]);
+                case UNARY -> g.task(t, ElementwiseKernels::unary, ctx, a, params, out[i], dims, at[i]);
+                case SOFTMAX -> g.task(t, ElementwiseKernels::softmaxRows, ctx, a, b, out[i], dims, at[i]);
+                case NORM -> g.task(t, ElementwiseKernels::normRows, ctx, a, b, c, params, out[i], dims, at[i]);
+                case GATHER -> g.task(t, ElementwiseKernels::gather, ctx, a, out[i], dims, at[i]);
             }
             boolean twoD = node.kind() == Trace.Kind.GEMM_DIRECT || node.kind() == Trace.Kind.GEMM_TILED;
             localX[i] = node.kind() == Trace.Kind.GEMM_TILED ? GemmKernels.TILE : twoD ? 32 : LOCAL_1D;
@@ -122,8 +127,9 @@ final class TracePlan implements AutoCloseable {
         List<Trace.Node> nodes = s.nodes();
         for (int i = 0; i < nodes.size(); i++) {
             Trace.Node node = nodes.get(i);
-            setDims(dims[i], node.dims());
-            if (params[i] != null) params[i].set(0, node.param());
+            int[] d = node.dims();
+            for (int j = 0; j < d.length; j++) dims.set(at[i] + j, d[j]);
+            params.set(i, node.param());
             grids[i].setGlobalWork(roundUp(node.gx(), localX[i]), roundUp(node.gy(), localY[i]), 1);
             grids[i].setLocalWork(localX[i], localY[i], 1);
         }

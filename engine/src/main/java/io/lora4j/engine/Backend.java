@@ -52,16 +52,6 @@ public interface Backend extends AutoCloseable {
         return matmul(probs, vh).permute(0, 2, 1, 3).contiguous().reshape(b, tq, heads * d);
     }
 
-    /**
-     * Runs independent computations (e.g. the q, k and v projections of one input) and returns when all are
-     * done; each may call this backend. A backend with several threads may run them at the same time, each on
-     * its own thread (the ops inside one then use whatever threads are free), which pays when every single op
-     * is too small to keep all threads busy. The first exception thrown is rethrown. Default: one after another.
-     */
-    default void concurrently(Runnable... tasks) {
-        for (Runnable t : tasks) t.run();
-    }
-
     // ------------------------------------------------------------------ elementwise
 
     /** a + b with numpy broadcasting. */

@@ -63,25 +63,28 @@ final class T5Attention {
      */
     Tensor forward(Backend be, Tensor x, Tensor kvInput, Tensor bias, T5KvCache.Layer cache, int offset, ForwardContext ctx) {
         int len = x.dim(1);
-        Tensor[] qkv = new Tensor[3];
-        if (kvInput != null && cache != null && cache.crossK != null) {
-            qkv[0] = q.forward(be, x, ctx);
-            qkv[1] = cache.crossK;
-            qkv[2] = cache.crossV;
-        } else {
-            // three independent projections: a multi-threaded backend may run them side by side
-            Tensor src = kvInput != null ? kvInput : x;
-            be.concurrently(() -> qkv[0] = q.forward(be, x, ctx), () -> qkv[1] = k.forward(be, src, ctx),
-                    () -> qkv[2] = v.forward(be, src, ctx));
-            if (kvInput != null && cache != null) {
-                cache.crossK = qkv[1];
-                cache.crossV = qkv[2];
-            } else if (kvInput == null && cache != null) {
-                cache.append(qkv[1], qkv[2], offset);
-                qkv[1] = cache.keys(offset + len);
-                qkv[2] = cache.values(offset + len);
+        Tensor qx = q.forward(be, x, ctx);
+        Tensor kx, vx;
+        if (kvInput != null) {
+            if (cache != null && cache.crossK != null) {
+                kx = cache.crossK;
+                vx = cache.crossV;
+            } else {
+                kx = k.forward(be, kvInput, ctx);
+                vx = v.forward(be, kvInput, ctx);
+                if (cache != null) {
+                    cache.crossK = kx;
+                    cache.crossV = vx;
+                }
             }
+        } else if (cache != null) {
+            cache.append(k.forward(be, x, ctx), v.forward(be, x, ctx), offset);
+            kx = cache.keys(offset + len);
+            vx = cache.values(offset + len);
+        } else {
+            kx = k.forward(be, x, ctx);
+            vx = v.forward(be, x, ctx);
         }
-        return o.forward(be, be.attention(qkv[0], qkv[1], qkv[2], bias, heads), ctx);
+        return o.forward(be, be.attention(qx, kx, vx, bias, heads), ctx);
     }
 }

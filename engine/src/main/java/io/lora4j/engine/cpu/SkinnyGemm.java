@@ -54,54 +54,79 @@ public final class SkinnyGemm {
         // rows past m stay zero (fresh array)
     }
 
+    /** W row tiles per block: the block's Cᵀ accumulator (TB·MR × mp floats) stays in L2. */
+    static final int TB = 16;
+
+    /**
+     * Output columns [t0·MR, t1·MR) in blocks of TB tiles: each block accumulates Cᵀ over all of K
+     * in {@code ct} (tiles added with vector adds), then adds it into C once, transposed (a scalar
+     * transposed add after every K block cost about a fifth of the kernel time).
+     */
     private static void tiles(int m, int n, int k, MatrixRows w, float[] xp, int mp, float[] c, int t0, int t1) {
         float[] wa = w.heapArray();
         float[] wt = new float[MR * Math.min(KC, k)];
         float[] tile = new float[MR * NR];
+        float[] ct = new float[Math.min(TB, t1 - t0) * MR * mp];
         int panels = mp / NR;
         int lastRows = m - (panels - 1) * NR;
-        for (int k0 = 0; k0 < k; k0 += KC) {
-            int kc = Math.min(KC, k - k0);
-            for (int t = t0; t < t1; t++) {
-                int i0 = t * MR, nw = Math.min(MR, n - i0);
-                float[] src;
-                int o0, o1, o2, o3, o4, o5;
-                if (wa != null && nw == MR) {
-                    src = wa;
-                    o0 = (int) w.rowOffset(i0) + k0;
-                    o1 = (int) w.rowOffset(i0 + 1) + k0;
-                    o2 = (int) w.rowOffset(i0 + 2) + k0;
-                    o3 = (int) w.rowOffset(i0 + 3) + k0;
-                    o4 = (int) w.rowOffset(i0 + 4) + k0;
-                    o5 = (int) w.rowOffset(i0 + 5) + k0;
-                } else {
-                    for (int r = 0; r < MR; r++) {
-                        if (r < nw) w.rowToFloat(i0 + r, k0, kc, wt, r * kc);
-                        else java.util.Arrays.fill(wt, r * kc, (r + 1) * kc, 0f);
+        for (int s0 = t0; s0 < t1; s0 += TB) {
+            int s1 = Math.min(t1, s0 + TB);
+            java.util.Arrays.fill(ct, 0f);
+            for (int k0 = 0; k0 < k; k0 += KC) {
+                int kc = Math.min(KC, k - k0);
+                for (int t = s0; t < s1; t++) {
+                    int i0 = t * MR, nw = Math.min(MR, n - i0);
+                    float[] src;
+                    int o0, o1, o2, o3, o4, o5;
+                    if (wa != null && nw == MR) {
+                        src = wa;
+                        o0 = (int) w.rowOffset(i0) + k0;
+                        o1 = (int) w.rowOffset(i0 + 1) + k0;
+                        o2 = (int) w.rowOffset(i0 + 2) + k0;
+                        o3 = (int) w.rowOffset(i0 + 3) + k0;
+                        o4 = (int) w.rowOffset(i0 + 4) + k0;
+                        o5 = (int) w.rowOffset(i0 + 5) + k0;
+                    } else {
+                        for (int r = 0; r < MR; r++) {
+                            if (r < nw) w.rowToFloat(i0 + r, k0, kc, wt, r * kc);
+                            else java.util.Arrays.fill(wt, r * kc, (r + 1) * kc, 0f);
+                        }
+                        src = wt;
+                        o0 = 0;
+                        o1 = kc;
+                        o2 = 2 * kc;
+                        o3 = 3 * kc;
+                        o4 = 4 * kc;
+                        o5 = 5 * kc;
                     }
-                    src = wt;
-                    o0 = 0;
-                    o1 = kc;
-                    o2 = 2 * kc;
-                    o3 = 3 * kc;
-                    o4 = 4 * kc;
-                    o5 = 5 * kc;
+                    int cto = (t - s0) * MR * mp;
+                    for (int jp = 0; jp < panels; jp++) {
+                        int xo = k0 * mp + jp * NR * kc;
+                        if (jp == panels - 1 && lastRows <= L) {
+                            kernelHalf(kc, src, o0, o1, o2, o3, o4, o5, xp, xo, tile);
+                            addTile(tile, ct, cto + jp * NR, mp, 1);
+                        } else {
+                            kernel(kc, src, o0, o1, o2, o3, o4, o5, xp, xo, tile);
+                            addTile(tile, ct, cto + jp * NR, mp, 2);
+                        }
+                    }
                 }
-                for (int jp = 0; jp < panels; jp++) {
-                    int xo = k0 * mp + jp * NR * kc;
-                    int rows = jp == panels - 1 ? lastRows : NR;
-                    if (rows <= L) kernelHalf(kc, src, o0, o1, o2, o3, o4, o5, xp, xo, tile);
-                    else kernel(kc, src, o0, o1, o2, o3, o4, o5, xp, xo, tile);
-                    addTileTransposed(tile, c, jp * NR * n + i0, n, rows, nw);
-                }
+            }
+            // C[j, s0·MR + q] += ct[q·mp + j]
+            int cols = Math.min(n, s1 * MR) - s0 * MR;
+            for (int j = 0; j < m; j++) {
+                for (int q = 0, o = j * n + s0 * MR, d = j; q < cols; q++, d += mp) c[o + q] += ct[d];
             }
         }
     }
 
-    /** C[j, i0 + r] += tile[r·NR + j] for j < rows, r < nw (co = offset of C[jp·NR, i0]). */
-    private static void addTileTransposed(float[] tile, float[] c, int co, int n, int rows, int nw) {
-        for (int j = 0, o = co; j < rows; j++, o += n) {
-            for (int r = 0; r < nw; r++) c[o + r] += tile[r * NR + j];
+    /** ct[co + r·ld + v·L ..] += tile[r·NR + v·L ..] for r < MR, v < vectors. */
+    private static void addTile(float[] tile, float[] ct, int co, int ld, int vectors) {
+        for (int r = 0; r < MR; r++) {
+            for (int v = 0; v < vectors; v++) {
+                int o = co + r * ld + v * L;
+                FloatVector.fromArray(F, ct, o).add(FloatVector.fromArray(F, tile, r * NR + v * L)).intoArray(ct, o);
+            }
         }
     }
 

@@ -58,6 +58,30 @@ class LoraHubCliTest {
         assertTrue(composed.layers().size() > 0);
     }
 
+    /** CMA-ES populations scored in one batched forward (default) or one by one (--no-batch): the same search. */
+    @Test
+    void batchedAndOneByOneRunsAgree(@TempDir Path tmp) throws Exception {
+        Path ex = tmp.resolve("few.jsonl");
+        Files.write(ex, List.of("{\"input\": \"the cat is big\", \"output\": \"yes\"}", "{\"input\": \"a dog\", \"output\": \"no\"}"));
+        String mods = String.join(",", LoraFixtures.adapter("hub0").toString(), LoraFixtures.adapter("hub1").toString(),
+                LoraFixtures.adapter("hub2").toString());
+        for (String mode : List.of("--batch-candidates=0", "--no-batch")) {
+            runJson("lorahub", "--json", "--model", LoraFixtures.MODEL.toString(), "--lora", mods, "--examples", ex.toString(), "--budget", "15",
+                    "--optimizer", "cma", mode, "--out", tmp.resolve(mode).toString());
+        }
+        List<String> a = Files.readAllLines(tmp.resolve("--batch-candidates=0").resolve("log.jsonl"));
+        List<String> b = Files.readAllLines(tmp.resolve("--no-batch").resolve("log.jsonl"));
+        assertEquals(15, a.size());
+        assertEquals(a.size(), b.size());
+        ObjectMapper om = new ObjectMapper();
+        for (int i = 0; i < a.size(); i++) {
+            JsonNode x = om.readTree(a.get(i)), y = om.readTree(b.get(i));
+            assertEquals(y.path("weights").toString(), x.path("weights").toString(), "evaluation " + i);
+            double lx = x.path("loss").asDouble(), ly = y.path("loss").asDouble();
+            assertTrue(Math.abs(lx - ly) <= 1e-5 * Math.abs(ly), "evaluation " + i + ": " + lx + " vs " + ly);
+        }
+    }
+
     @Test
     void lorahubRejectsModulesThatDoNotCompose(@TempDir Path tmp) throws Exception {
         Path ex = tmp.resolve("few.jsonl");

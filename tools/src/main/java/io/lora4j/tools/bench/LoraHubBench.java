@@ -72,6 +72,9 @@ public final class LoraHubBench implements Callable<Integer> {
     @Option(names = "--no-batch", description = "Score candidates one after the other (same as --batch-candidates 1).")
     boolean noBatch;
 
+    @Option(names = "--heap-weights", description = "Random F32 base weights on the Java heap (default: BF16-valued F32 in native memory, as a mapped checkpoint).")
+    boolean heapWeights;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of weights, modules, ids and the search.")
     long seed;
 
@@ -82,7 +85,9 @@ public final class LoraHubBench implements Callable<Integer> {
         }
         T5Config c = T5Bench.preset(preset);
         long t0 = System.nanoTime();
-        T5ForConditionalGeneration m = T5ForConditionalGeneration.from(c, Checkpoints.of("random " + preset, T5Bench.randomWeights(c, DType.F32, seed)));
+        // native: drawn as BF16 in native memory (T5Bench), widened tensor by tensor to native F32, so the heap never holds them
+        Map<String, Tensor> weights = heapWeights ? T5Bench.randomWeights(c, DType.F32, seed) : nativeF32(T5Bench.randomWeights(c, DType.BF16, seed));
+        T5ForConditionalGeneration m = T5ForConditionalGeneration.from(c, Checkpoints.of("random " + preset, weights));
         LoraConfig cfg = LoraConfig.parse(new ObjectMapper().readTree("{\"peft_type\":\"LORA\",\"r\":" + rank + ",\"lora_alpha\":" + 2 * rank
                 + ",\"target_modules\":[\"q\",\"v\"],\"bias\":\"none\",\"task_type\":\"SEQ_2_SEQ_LM\"}"), "bench");
         List<LoraAdapter> pool = new ArrayList<>();
@@ -118,6 +123,7 @@ public final class LoraHubBench implements Callable<Integer> {
             j.put("batch_candidates", s.batched() ? (s.batchCandidates() == 0 ? loss.candidatesPerForward() : s.batchCandidates()) : 1);
             j.put("backend", be.name());
             j.put("threads", be.threads());
+            j.put("weights", heapWeights ? "heap" : "native");
             j.put("setup_seconds", setup);
             j.put("search_seconds", secs);
             j.put("seconds_per_evaluation", secs / r.log().size());
@@ -134,6 +140,23 @@ public final class LoraHubBench implements Callable<Integer> {
                     (double) j.get("seconds_per_evaluation"));
         }
         return 0;
+    }
+
+    /**
+     * F32 copies in native memory, like the mapped F32 safetensors of a real checkpoint: the heap then holds only what a
+     * real run holds (modules, activations), so garbage collection costs what it costs in a real run.
+     */
+    private static Map<String, Tensor> nativeF32(Map<String, Tensor> weights) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (var it = weights.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            float[] v = e.getValue().toFloatArray();
+            java.lang.foreign.MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate((long) v.length * 4, 64);
+            java.lang.foreign.MemorySegment.copy(v, 0, seg, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, v.length);
+            out.put(e.getKey(), Tensor.ofSegment(seg, DType.F32, e.getValue().shape()));
+            it.remove();
+        }
+        return out;
     }
 
     private static Tensor gaussian(SplittableRandom r, double std, int rows, int cols) {

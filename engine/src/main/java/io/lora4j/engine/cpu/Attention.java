@@ -14,14 +14,16 @@ import jdk.incubator.vector.VectorSpecies;
  * a narrowed KV cache), so nothing is split, permuted or packed per head.
  *
  * <ul>
- *   <li>Fewer than {@link #R} query rows (incremental decoding): per query row, dot products against
- *       four keys at a time, softmax, then one axpy of v per key into the output row.</li>
+ *   <li>Fewer than {@link #TILED_ROWS} query rows (incremental decoding, short targets): tasks over groups of
+ *       heads; per query row, each key row gives the scores of all heads of the group (dot products, four heads
+ *       at a time, reading the row's consecutive head segments in one run), one softmax per head, then each
+ *       value row is added into every head's output with its weight (axpy).</li>
  *   <li>More (encoder, teacher forcing): k_h is transposed once per task into a [d, Tk] buffer padded
  *       to whole vector pairs, then register tiles of R query rows × 2 vectors compute the scores and,
  *       after the softmax, R rows × 2 vectors of the output (v_h rows read in place when d is a
- *       multiple of two vectors, else copied into a padded buffer).</li>
+ *       multiple of two vectors, else copied into a padded buffer; copying them always measured no faster).</li>
  * </ul>
- * Tasks are (batch row, head) pairs (plus row blocks when there are fewer pairs than threads).
+ * Tiled tasks are (batch row, head) pairs (plus row blocks when there are fewer pairs than threads).
  */
 public final class Attention {
     private Attention() {}
@@ -30,8 +32,14 @@ public final class Attention {
     static final int L = F.length();
     /** Width of a register tile's columns: two vectors. */
     static final int W = 2 * L;
-    /** Query rows per register tile; fewer rows take the dot/axpy path. */
+    /** Query rows per register tile. */
     static final int R = 4;
+    /**
+     * Calls with fewer query rows take the dot/axpy path. Measured (2 threads, 16 heads, d = 64, 128 keys): 5
+     * batch rows × 8 query rows took 0.37–0.62 ms tiled and 0.88–1.06 ms by dots, so only decoding steps
+     * (1 query row per batch row, or a few) use the dots.
+     */
+    static final int TILED_ROWS = R;
     /** Below this many multiply-adds (scores plus output) one thread does it all. */
     static final long PARALLEL_MACS = 1L << 17;
 
@@ -57,10 +65,23 @@ public final class Attention {
         }
         Args a = new Args(b, heads, tq, tk, dm, d, q, k, v, bias, bs, out);
         long macs = 2L * b * heads * tq * tk * d;
-        int pairs = b * heads;
         int threads = par == null ? 1 : par.threads();
-        if (threads == 1 || macs < PARALLEL_MACS) {
-            for (int t = 0; t < pairs; t++) task(a, t / heads, t % heads, 0, tq);
+        boolean parallel = threads > 1 && macs >= PARALLEL_MACS;
+        if (tq < TILED_ROWS) {
+            // dot/axpy path, tasks over groups of heads: each key row (all heads side by side) is read as one run
+            int groups = parallel ? Math.min(heads, Math.max(1, (2 * threads + b - 1) / b)) : 1;
+            int perGroup = (heads + groups - 1) / groups, groupsF = (heads + perGroup - 1) / perGroup;
+            Parallel.Body body = t -> {
+                int bi = t / groupsF, h0 = (t % groupsF) * perGroup;
+                dotTask(a, bi, h0, Math.min(heads, h0 + perGroup));
+            };
+            if (parallel) par.forEach(b * groupsF, body);
+            else for (int t = 0; t < b * groupsF; t++) body.run(t);
+            return Tensor.of(out, b, tq, dm);
+        }
+        int pairs = b * heads;
+        if (!parallel) {
+            for (int t = 0; t < pairs; t++) tiledTask(a, t / heads, t % heads, 0, tq);
             return Tensor.of(out, b, tq, dm);
         }
         // few (row, head) pairs: also split the query rows (each block transposes its own k_h)
@@ -69,7 +90,7 @@ public final class Attention {
         int blocksF = (tq + rowsPer - 1) / rowsPer;
         par.forEach(pairs * blocksF, t -> {
             int pair = t / blocksF, i0 = (t % blocksF) * rowsPer;
-            task(a, pair / heads, pair % heads, i0, Math.min(tq, i0 + rowsPer));
+            tiledTask(a, pair / heads, pair % heads, i0, Math.min(tq, i0 + rowsPer));
         });
         return Tensor.of(out, b, tq, dm);
     }
@@ -82,8 +103,37 @@ public final class Attention {
 
     private record Args(int b, int heads, int tq, int tk, int dm, int d, Tensor q, Tensor k, Tensor v, Tensor bias, long[] bs, float[] out) {}
 
-    /** Query rows [i0, i1) of head h of batch row bi. */
-    private static void task(Args a, int bi, int h, int i0, int i1) {
+    /**
+     * All query rows of heads [h0, h1) of batch row bi by dot products and axpys: per query row, key row j
+     * gives the scores of every head of the group (consecutive columns), then one softmax per head, then value
+     * row j is added into every head's output with its weight.
+     */
+    private static void dotTask(Args a, int bi, int h0, int h1) {
+        int d = a.d, tk = a.tk;
+        float[] qa = a.q.array(), ka = a.k.array(), va = a.v.array();
+        int qo = (int) (a.q.offset() + bi * a.q.stride(0)), qs = (int) a.q.stride(1);
+        int ko = (int) (a.k.offset() + bi * a.k.stride(0)), ks = (int) a.k.stride(1);
+        int vo = (int) (a.v.offset() + bi * a.v.stride(0)), vs = (int) a.v.stride(1);
+        float[] ba = a.bias == null ? null : a.bias.array();
+        int bsi = a.bias == null ? 0 : (int) a.bs[2], bsj = a.bias == null ? 0 : (int) a.bs[3];
+        int g = h1 - h0;
+        float[] s = new float[g * tk];
+        for (int i = 0; i < a.tq; i++) {
+            int qi = qo + i * qs + h0 * d;
+            for (int j = 0, kj = ko + h0 * d; j < tk; j++, kj += ks) scoresHeads(qa, qi, ka, kj, g, d, s, j, tk);
+            for (int hh = 0; hh < g; hh++) {
+                if (ba != null) addBias(s, hh * tk, ba, (int) (a.bias.offset() + bi * a.bs[0] + (h0 + hh) * a.bs[1]) + i * bsi, bsj, tk);
+                RowOps.softmaxRow(s, hh * tk, tk);
+            }
+            int oi = bi * a.tq * a.dm + i * a.dm + h0 * d;
+            for (int j = 0, vj = vo + h0 * d; j < tk; j++, vj += vs) {
+                for (int hh = 0; hh < g; hh++) BatchedMatmul.axpy(s[hh * tk + j], va, vj + hh * d, a.out, oi + hh * d, d);
+            }
+        }
+    }
+
+    /** Query rows [i0, i1) of head h of batch row bi, in register tiles (see the class comment). */
+    private static void tiledTask(Args a, int bi, int h, int i0, int i1) {
         int d = a.d, tk = a.tk;
         float[] qa = a.q.array(), ka = a.k.array(), va = a.v.array();
         int qo = (int) (a.q.offset() + bi * a.q.stride(0)) + h * d, qs = (int) a.q.stride(1);
@@ -93,17 +143,6 @@ public final class Attention {
         float[] ba = a.bias == null ? null : a.bias.array();
         int bo = a.bias == null ? 0 : (int) (a.bias.offset() + bi * a.bs[0] + h * a.bs[1]);
         int bsi = a.bias == null ? 0 : (int) a.bs[2], bsj = a.bias == null ? 0 : (int) a.bs[3];
-        if (i1 - i0 < R) {
-            float[] s = new float[tk];
-            for (int i = i0; i < i1; i++) {
-                scoresRow(qa, qo + i * qs, ka, ko, ks, tk, d, s);
-                if (ba != null) addBias(s, 0, ba, bo + i * bsi, bsj, tk);
-                RowOps.softmaxRow(s, 0, tk);
-                int oi = oo + i * a.dm;
-                for (int j = 0; j < tk; j++) BatchedMatmul.axpy(s[j], va, vo + j * vs, a.out, oi, d);
-            }
-            return;
-        }
         int tkp = Gemm.roundUp(tk, W);
         float[] kt = new float[d * tkp];
         for (int j = 0; j < tk; j++) {
@@ -147,43 +186,45 @@ public final class Attention {
         }
     }
 
-    /** s[j] = q[qo ..]·k[ko + j·ks ..] over d, four keys per pass. */
-    private static void scoresRow(float[] q, int qo, float[] k, int ko, int ks, int tk, int d, float[] s) {
+    /**
+     * s[hh·tk + j] = q[qo + hh·d ..]·k[ko + hh·d ..] over d for the g heads hh of a group (consecutive d-wide
+     * segments of one query row and one key row), four heads per pass.
+     */
+    private static void scoresHeads(float[] q, int qo, float[] k, int ko, int g, int d, float[] s, int j, int tk) {
         int bound = F.loopBound(d);
-        int j = 0;
-        for (; j + 4 <= tk; j += 4) {
-            int k0 = ko + j * ks, k1 = k0 + ks, k2 = k1 + ks, k3 = k2 + ks;
+        int hh = 0;
+        for (; hh + 4 <= g; hh += 4) {
+            int x0 = qo + hh * d, x1 = x0 + d, x2 = x1 + d, x3 = x2 + d;
+            int k0 = ko + hh * d, k1 = k0 + d, k2 = k1 + d, k3 = k2 + d;
             FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
             int p = 0;
             for (; p < bound; p += L) {
-                FloatVector x = FloatVector.fromArray(F, q, qo + p);
-                a0 = FloatVector.fromArray(F, k, k0 + p).fma(x, a0);
-                a1 = FloatVector.fromArray(F, k, k1 + p).fma(x, a1);
-                a2 = FloatVector.fromArray(F, k, k2 + p).fma(x, a2);
-                a3 = FloatVector.fromArray(F, k, k3 + p).fma(x, a3);
+                a0 = FloatVector.fromArray(F, k, k0 + p).fma(FloatVector.fromArray(F, q, x0 + p), a0);
+                a1 = FloatVector.fromArray(F, k, k1 + p).fma(FloatVector.fromArray(F, q, x1 + p), a1);
+                a2 = FloatVector.fromArray(F, k, k2 + p).fma(FloatVector.fromArray(F, q, x2 + p), a2);
+                a3 = FloatVector.fromArray(F, k, k3 + p).fma(FloatVector.fromArray(F, q, x3 + p), a3);
             }
             float r0 = a0.reduceLanes(VectorOperators.ADD), r1 = a1.reduceLanes(VectorOperators.ADD);
             float r2 = a2.reduceLanes(VectorOperators.ADD), r3 = a3.reduceLanes(VectorOperators.ADD);
             for (; p < d; p++) {
-                float x = q[qo + p];
-                r0 += x * k[k0 + p];
-                r1 += x * k[k1 + p];
-                r2 += x * k[k2 + p];
-                r3 += x * k[k3 + p];
+                r0 += q[x0 + p] * k[k0 + p];
+                r1 += q[x1 + p] * k[k1 + p];
+                r2 += q[x2 + p] * k[k2 + p];
+                r3 += q[x3 + p] * k[k3 + p];
             }
-            s[j] = r0;
-            s[j + 1] = r1;
-            s[j + 2] = r2;
-            s[j + 3] = r3;
+            s[hh * tk + j] = r0;
+            s[(hh + 1) * tk + j] = r1;
+            s[(hh + 2) * tk + j] = r2;
+            s[(hh + 3) * tk + j] = r3;
         }
-        for (; j < tk; j++) {
-            int kj = ko + j * ks;
+        for (; hh < g; hh++) {
+            int x0 = qo + hh * d, k0 = ko + hh * d;
             FloatVector a0 = FloatVector.zero(F);
             int p = 0;
-            for (; p < bound; p += L) a0 = FloatVector.fromArray(F, k, kj + p).fma(FloatVector.fromArray(F, q, qo + p), a0);
+            for (; p < bound; p += L) a0 = FloatVector.fromArray(F, k, k0 + p).fma(FloatVector.fromArray(F, q, x0 + p), a0);
             float r0 = a0.reduceLanes(VectorOperators.ADD);
-            for (; p < d; p++) r0 += q[qo + p] * k[kj + p];
-            s[j] = r0;
+            for (; p < d; p++) r0 += q[x0 + p] * k[k0 + p];
+            s[hh * tk + j] = r0;
         }
     }
 

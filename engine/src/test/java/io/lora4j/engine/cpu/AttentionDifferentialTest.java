@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link Attention} (CpuBackend's fused attention) against {@link Backend#attention}'s reference composition on
  * {@link ScalarBackend} (matmul, softmax with bias, matmul; double accumulation) over a grid: 1 to 33 query rows
- * (both the dot/axpy path below {@link Attention#R} rows and the register-tile path, with row tails), 1 to 130
+ * (both the dot/axpy path below {@link Attention#TILED_ROWS} rows and the register-tile path, with tails of 1 to 3 rows), 1 to 130
  * keys (vector tails), head sizes 1, 3, L, 2L, 2L + 3 and 64 (the padded and the in-place v paths), 1 to 5 heads,
  * batch 1 and 3; biases: none, a position bias [1, H, Tq, Tk], a padding mask [B, 1, 1, Tk] with -max float
  * entries and a fully -inf masked batch row (zeros), a causal mask [1, 1, Tq, Tk], a materialized
@@ -57,7 +57,7 @@ class AttentionDifferentialTest {
     void fusedAttentionMatchesReferenceGrid() {
         SplittableRandom rnd = new SplittableRandom(11);
         int[] ds = {1, 3, L, 2 * L, 2 * L + 3, 64};
-        int[][] tqk = {{1, 1}, {1, 7}, {1, 130}, {2, 3}, {3, 2 * L + 1}, {4, 4}, {5, 33}, {9, 1}, {9, 2 * L}, {33, 130}, {6, 8}, {7, 128}};
+        int[][] tqk = {{1, 1}, {1, 7}, {1, 130}, {2, 3}, {3, 2 * L + 1}, {4, 4}, {5, 33}, {9, 1}, {14, 2 * L}, {33, 130}, {6, 8}, {7, 128}};
         for (int d : ds) {
             for (int[] c : tqk) {
                 int b = rnd.nextBoolean() ? 1 : 3, heads = 1 + rnd.nextInt(5), tq = c[0], tk = c[1], dm = heads * d;

@@ -26,13 +26,19 @@ final class T5KvCache {
     /** Reorders the batch rows (beam search): row r becomes old row {@code rows[r]}. Cross K/V are per input and
      *  stay valid because beams of one input share them. */
     void reorderSelf(int[] rows, int length) {
-        int row = capacity * heads * dKv;
+        int row = capacity * heads * dKv, used = length * heads * dKv;
         for (Layer l : layers) {
-            float[] nk = new float[l.k.length], nv = new float[l.v.length];
-            for (int r = 0; r < rows.length; r++) {
-                System.arraycopy(l.k, rows[r] * row, nk, r * row, row);
-                System.arraycopy(l.v, rows[r] * row, nv, r * row, row);
+            if (l.spareK == null) {
+                l.spareK = new float[l.k.length];
+                l.spareV = new float[l.v.length];
             }
+            float[] nk = l.spareK, nv = l.spareV;
+            for (int r = 0; r < rows.length; r++) {
+                System.arraycopy(l.k, rows[r] * row, nk, r * row, used);
+                System.arraycopy(l.v, rows[r] * row, nv, r * row, used);
+            }
+            l.spareK = l.k;
+            l.spareV = l.v;
             l.k = nk;
             l.v = nv;
         }
@@ -41,6 +47,7 @@ final class T5KvCache {
     final class Layer {
         float[] k = new float[batch * capacity * heads * dKv];
         float[] v = new float[batch * capacity * heads * dKv];
+        float[] spareK, spareV; // beam reordering writes here, then the two swap (no allocation per step)
         Tensor crossK, crossV;
 
         /** Writes keys/values [B, T, H·dk] at positions offset..offset+T-1. */

@@ -11,8 +11,9 @@ import java.util.List;
  * and return tensors over {@link DeviceTensor} data. An op reading such a tensor reads its device buffer
  * (views are re-laid out by a device gather, not on the host), so a chain of ops — a transformer block,
  * a whole encoder — never copies its intermediate activations to the host. The recorded ops run as one
- * TaskGraph ({@link TracePlan}) when the host first reads one of their results (or when the trace
- * reaches {@code maxNodes}); compiled plans are cached by the trace's structure.
+ * TaskGraph ({@link TracePlan}) when the host first reads one of their results, or earlier when the
+ * trace reaches {@code maxNodes} ops or would overflow TornadoVM's graph table ({@link Trace#GRAPH_BUDGET});
+ * compiled plans are cached by the trace's structure.
  *
  * <p>What crosses: host inputs (embeddings, masks, a KV cache kept on the host) once per trace, weights
  * once per plan, a few ints of sizes per op, and the results the host reads. Validation and the CPU

@@ -23,6 +23,7 @@ public final class Gemv {
     static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfShort BF16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     /** Rows of W per task at least (a task must amortize its hand-off). */
     static final int GRAIN = 64;
     /**
@@ -44,6 +45,8 @@ public final class Gemv {
         if (w.dtype() == io.lora4j.engine.DType.BF16 && w.heapArray() == null) {
             float[] xs = splitEvenOdd(m, x, k); // once per call, shared by all tasks
             body = (from, to) -> rowsBf16(m, x, xs, w, bias, out, from, to);
+        } else if (w.dtype() == io.lora4j.engine.DType.F32 && w.heapArray() == null) {
+            body = (from, to) -> rowsF32Segment(m, x, w, bias, out, from, to);
         } else {
             body = (from, to) -> rows(m, x, w, bias, out, from, to);
         }
@@ -99,6 +102,53 @@ public final class Gemv {
                 out[i * n + j] = bias == null ? s : s + bias[j];
             }
         }
+    }
+
+    /**
+     * F32 weights in a segment (a mapped F32 checkpoint) read in place, with the loop on a long byte
+     * address like {@link #dot4Bf16}. Copying 4 rows into a heap buffer first (the generic path)
+     * streamed W from DRAM at 0.6× the rows/s (single thread, 32128×1024: 8.5–9.4 ms against 4.9–5.5).
+     */
+    private static void rowsF32Segment(int m, float[] x, MatrixRows w, float[] bias, float[] out, int from, int to) {
+        int n = w.rows(), k = w.cols();
+        MemorySegment seg = w.segment();
+        long rb = w.rows() > 1 ? 4 * (w.rowOffset(1) - w.rowOffset(0)) : 0;
+        int j = from;
+        for (; j + 4 <= to; j += 4) {
+            long b0 = 4 * w.rowOffset(j);
+            for (int i = 0; i < m; i++) dot4F32Segment(x, i * k, seg, b0, rb, k, out, i * n + j, bias, j);
+        }
+        for (; j < to; j++) {
+            for (int i = 0; i < m; i++) {
+                float sum = 0;
+                for (int p = 0; p < k; p++) sum += x[i * k + p] * w.get(j, p);
+                out[i * n + j] = bias == null ? sum : sum + bias[j];
+            }
+        }
+    }
+
+    private static void dot4F32Segment(float[] x, int xo, MemorySegment seg, long b0, long rb, int k,
+                                       float[] out, int oo, float[] bias, int bj) {
+        FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+        int p = 0;
+        for (long a = b0, end = b0 + 4L * (k - L); a <= end; a += 4L * L, p += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + p);
+            s0 = FloatVector.fromMemorySegment(F, seg, a, LE).fma(xv, s0);
+            s1 = FloatVector.fromMemorySegment(F, seg, a + rb, LE).fma(xv, s1);
+            s2 = FloatVector.fromMemorySegment(F, seg, a + 2 * rb, LE).fma(xv, s2);
+            s3 = FloatVector.fromMemorySegment(F, seg, a + 3 * rb, LE).fma(xv, s3);
+        }
+        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD);
+        float r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+        for (; p < k; p++) {
+            float xv = x[xo + p];
+            long a = b0 + 4L * p;
+            r0 += xv * seg.get(F32_LE, a);
+            r1 += xv * seg.get(F32_LE, a + rb);
+            r2 += xv * seg.get(F32_LE, a + 2 * rb);
+            r3 += xv * seg.get(F32_LE, a + 3 * rb);
+        }
+        store4(out, oo, bias, bj, r0, r1, r2, r3);
     }
 
     /**

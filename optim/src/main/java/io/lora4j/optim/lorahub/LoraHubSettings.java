@@ -5,11 +5,12 @@ import io.lora4j.engine.BadInputException;
 /**
  * The LoRAHub search settings; {@link #defaults()} are the paper's/reference code's (METHODS.md §1): budget 40,
  * w ∈ [-1.5, 1.5], start 0, initial step 0.5, regularization 0.05·mean|w|, all examples in one batch, the
- * reference loss normalization, and CMA-ES populations evaluated in batched forward passes.
+ * reference loss normalization, and candidates evaluated one forward pass each.
  *
  * @param optimizer cma | bobyqa | es | random | auto (see {@code Optimizers})
  * @param batchCandidates how many candidates of a CMA-ES population one forward pass evaluates together: 0 = as many
- *     as fit ({@link LoraHubLoss#candidatesPerForward()}), 1 = one after the other (no batching), N = at most N
+ *     as fit ({@link LoraHubLoss#candidatesPerForward()}), 1 = one after the other (no batching, the default: measured
+ *     faster on FLAN-T5-large, see docs/lora.md), N = at most N
  */
 public record LoraHubSettings(int budget, double lower, double upper, double start, double step, double regularization,
         String optimizer, long seed, int batchSize, LossNormalization normalization, int batchCandidates) {
@@ -24,10 +25,10 @@ public record LoraHubSettings(int budget, double lower, double upper, double sta
         if (batchCandidates < 0) throw new BadInputException("--batch-candidates must be ≥ 0 (0 = automatic, 1 = no batching), got " + batchCandidates);
     }
 
-    /** Settings with automatic candidate batching. */
+    /** Settings with candidates evaluated one after the other ({@code batchCandidates} 1). */
     public LoraHubSettings(int budget, double lower, double upper, double start, double step, double regularization,
             String optimizer, long seed, int batchSize, LossNormalization normalization) {
-        this(budget, lower, upper, start, step, regularization, optimizer, seed, batchSize, normalization, 0);
+        this(budget, lower, upper, start, step, regularization, optimizer, seed, batchSize, normalization, 1);
     }
 
     /** Whether populations are evaluated in batched forward passes ({@code batchCandidates} ≠ 1). */
@@ -40,7 +41,7 @@ public record LoraHubSettings(int budget, double lower, double upper, double sta
     }
 
     public static LoraHubSettings defaults() {
-        return new LoraHubSettings(40, -1.5, 1.5, 0.0, 0.5, 0.05, "auto", 42, Integer.MAX_VALUE, LossNormalization.REFERENCE, 0);
+        return new LoraHubSettings(40, -1.5, 1.5, 0.0, 0.5, 0.05, "auto", 42, Integer.MAX_VALUE, LossNormalization.REFERENCE, 1);
     }
 
     public LoraHubSettings withBudget(int b) {

@@ -65,11 +65,11 @@ public final class LoraHubBench implements Callable<Integer> {
     @Option(names = "--optimizer", defaultValue = "auto", description = "cma | bobyqa | es | random | auto (default ${DEFAULT-VALUE}).")
     String optimizer;
 
-    @Option(names = "--batch-candidates", defaultValue = "0", paramLabel = "N",
-            description = "CMA-ES candidates per batched forward pass: 0 = as many as fit (default), 1 = one after the other.")
+    @Option(names = "--batch-candidates", defaultValue = "1", paramLabel = "N",
+            description = "CMA-ES candidates scored together in one batched forward pass: 1 = one after the other (default), N = at most N, 0 = as many as fit the young generation.")
     int batchCandidates;
 
-    @Option(names = "--no-batch", description = "Score candidates one after the other (same as --batch-candidates 1).")
+    @Option(names = "--no-batch", description = "Score candidates one after the other (same as --batch-candidates 1, the default).")
     boolean noBatch;
 
     @Option(names = "--heap-weights", description = "Random F32 base weights on the Java heap (default: BF16-valued F32 in native memory, as a mapped checkpoint).")

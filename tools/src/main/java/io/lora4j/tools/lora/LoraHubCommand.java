@@ -82,11 +82,11 @@ public final class LoraHubCommand implements Callable<Integer> {
             description = "reference (sum of batch token-mean CE / #examples, as the reference code) or token-mean (default ${DEFAULT-VALUE}).")
     String loss;
 
-    @Option(names = "--batch-candidates", defaultValue = "0", paramLabel = "N",
-            description = "CMA-ES candidates scored together in one batched forward pass: 0 = as many as fit in memory (default), N = at most N.")
+    @Option(names = "--batch-candidates", defaultValue = "1", paramLabel = "N",
+            description = "CMA-ES candidates scored together in one batched forward pass: 1 = one after the other (default), N = at most N, 0 = as many as fit the young generation.")
     int batchCandidates;
 
-    @Option(names = "--no-batch", description = "Score CMA-ES candidates one after the other (same as --batch-candidates 1).")
+    @Option(names = "--no-batch", description = "Score candidates one after the other (same as --batch-candidates 1, the default).")
     boolean noBatch;
 
     @Option(names = "--max-new-tokens", defaultValue = "256", paramLabel = "N", description = "Greedy decoding limit for --eval (default ${DEFAULT-VALUE}).")

@@ -1,5 +1,6 @@
 package io.lora4j.engine.cpu;
 
+import io.lora4j.engine.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -42,10 +43,10 @@ public final class Gemv {
         int n = w.rows(), k = w.cols();
         int grain = Math.max(GRAIN / 4 * 4, (int) Math.min(n, (1L << 16) / Math.max(1, (long) k * m)) / 4 * 4);
         Parallel.RangeBody body;
-        if (w.dtype() == io.lora4j.engine.DType.BF16 && w.heapArray() == null) {
+        if (w.dtype() == DType.BF16 && w.heapArray() == null) {
             float[] xs = splitEvenOdd(m, x, k); // once per call, shared by all tasks
             body = (from, to) -> rowsBf16(m, x, xs, w, bias, out, from, to);
-        } else if (w.dtype() == io.lora4j.engine.DType.F32 && w.heapArray() == null) {
+        } else if (w.dtype() == DType.F32 && w.heapArray() == null) {
             body = (from, to) -> rowsF32Segment(m, x, w, bias, out, from, to);
         } else {
             body = (from, to) -> rows(m, x, w, bias, out, from, to);
@@ -112,19 +113,13 @@ public final class Gemv {
     private static void rowsF32Segment(int m, float[] x, MatrixRows w, float[] bias, float[] out, int from, int to) {
         int n = w.rows(), k = w.cols();
         MemorySegment seg = w.segment();
-        long rb = w.rows() > 1 ? 4 * (w.rowOffset(1) - w.rowOffset(0)) : 0;
+        long rb = 4 * w.rowStride();
         int j = from;
         for (; j + 4 <= to; j += 4) {
             long b0 = 4 * w.rowOffset(j);
             for (int i = 0; i < m; i++) dot4F32Segment(x, i * k, seg, b0, rb, k, out, i * n + j, bias, j);
         }
-        for (; j < to; j++) {
-            for (int i = 0; i < m; i++) {
-                float sum = 0;
-                for (int p = 0; p < k; p++) sum += x[i * k + p] * w.get(j, p);
-                out[i * n + j] = bias == null ? sum : sum + bias[j];
-            }
-        }
+        scalarRows(m, x, w, bias, out, j, to);
     }
 
     private static void dot4F32Segment(float[] x, int xo, MemorySegment seg, long b0, long rb, int k,
@@ -160,13 +155,19 @@ public final class Gemv {
     private static void rowsBf16(int m, float[] x, float[] xs, MatrixRows w, float[] bias, float[] out, int from, int to) {
         int n = w.rows(), k = w.cols(), h = k / 2;
         MemorySegment seg = w.segment();
-        long rb = w.rows() > 1 ? 2 * (w.rowOffset(1) - w.rowOffset(0)) : 0;
+        long rb = 2 * w.rowStride();
         int j = from;
         for (; j + 4 <= to; j += 4) {
             long b0 = 2 * w.rowOffset(j);
             for (int i = 0; i < m; i++) dot4Bf16(x, i * k, xs, i * 2 * h, h, seg, b0, rb, k, out, i * n + j, bias, j);
         }
-        for (; j < to; j++) {
+        scalarRows(m, x, w, bias, out, j, to);
+    }
+
+    /** The last rows [from, to) (fewer than 4) of the segment paths, element by element. */
+    private static void scalarRows(int m, float[] x, MatrixRows w, float[] bias, float[] out, int from, int to) {
+        int n = w.rows(), k = w.cols();
+        for (int j = from; j < to; j++) {
             for (int i = 0; i < m; i++) {
                 float sum = 0;
                 for (int p = 0; p < k; p++) sum += x[i * k + p] * w.get(j, p);

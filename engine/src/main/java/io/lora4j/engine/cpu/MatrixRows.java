@@ -83,6 +83,11 @@ public final class MatrixRows {
         return array;
     }
 
+    /** Elements between the starts of consecutive rows. */
+    public long rowStride() {
+        return rowStride;
+    }
+
     /** Element offset of row r, column 0 (in the heap array or the segment, in elements). */
     public long rowOffset(int r) {
         return offset + r * rowStride;

@@ -162,12 +162,12 @@ public final class Attention {
             int r = Math.min(R, i1 - i);
             // rows past i1 repeat the last one; their results are dropped
             int q0 = qo + i * qs, q1 = qo + (i + Math.min(1, r - 1)) * qs, q2 = qo + (i + Math.min(2, r - 1)) * qs, q3 = qo + (i + Math.min(3, r - 1)) * qs;
-            scoresTile(qa, q0, q1, q2, q3, kt, tkp, d, s);
+            tile4(qa, q0, q1, q2, q3, d, kt, 0, tkp, s, tkp, tkp);
             for (int rr = 0; rr < r; rr++) {
                 if (ba != null) addBias(s, rr * tkp, ba, bo + (i + rr) * bsi, bsj, tk);
                 RowOps.softmaxRow(s, rr * tkp, tk);
             }
-            outputTile(s, tkp, tk, vb, vbo, vbs, dp, o);
+            tile4(s, 0, tkp, 2 * tkp, 3 * tkp, tk, vb, vbo, vbs, o, dp, dp);
             for (int rr = 0; rr < r; rr++) System.arraycopy(o, rr * dp, a.out, oo + (i + rr) * a.dm, d);
         }
     }
@@ -228,65 +228,40 @@ public final class Attention {
         }
     }
 
-    /** s[r·tkp + j] = Σ_p q_r[p]·kt[p·tkp + j] for the four query rows q0..q3, all tkp (padded) columns. */
-    private static void scoresTile(float[] q, int q0, int q1, int q2, int q3, float[] kt, int tkp, int d, float[] s) {
-        for (int c = 0; c < tkp; c += W) {
+    /**
+     * The 4 × 2W register tile of both attention products: for the four rows r whose A elements start at
+     * a0..a3 (unit step), c[r·ldc + col] = Σ_{t < steps} a[a_r + t]·b[bo + t·bs + col] for every column
+     * col < cols (a multiple of W; b and c padded to it). Scores: a = q rows, b = kᵀ (bs = tkp); output:
+     * a = probability rows, b = v rows (bs = v's row stride).
+     */
+    private static void tile4(float[] a, int a0, int a1, int a2, int a3, int steps, float[] b, int bo, int bs,
+                              float[] c, int ldc, int cols) {
+        for (int col = 0; col < cols; col += W) {
             FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
             FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F), c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
-            for (int p = 0, kb = c; p < d; p++, kb += tkp) {
-                FloatVector b0 = FloatVector.fromArray(F, kt, kb), b1 = FloatVector.fromArray(F, kt, kb + L);
-                FloatVector a0 = FloatVector.broadcast(F, q[q0 + p]);
-                c00 = b0.fma(a0, c00);
-                c01 = b1.fma(a0, c01);
-                FloatVector a1 = FloatVector.broadcast(F, q[q1 + p]);
-                c10 = b0.fma(a1, c10);
-                c11 = b1.fma(a1, c11);
-                FloatVector a2 = FloatVector.broadcast(F, q[q2 + p]);
-                c20 = b0.fma(a2, c20);
-                c21 = b1.fma(a2, c21);
-                FloatVector a3 = FloatVector.broadcast(F, q[q3 + p]);
-                c30 = b0.fma(a3, c30);
-                c31 = b1.fma(a3, c31);
+            for (int t = 0, bb = bo + col; t < steps; t++, bb += bs) {
+                FloatVector b0 = FloatVector.fromArray(F, b, bb), b1 = FloatVector.fromArray(F, b, bb + L);
+                FloatVector x0 = FloatVector.broadcast(F, a[a0 + t]);
+                c00 = b0.fma(x0, c00);
+                c01 = b1.fma(x0, c01);
+                FloatVector x1 = FloatVector.broadcast(F, a[a1 + t]);
+                c10 = b0.fma(x1, c10);
+                c11 = b1.fma(x1, c11);
+                FloatVector x2 = FloatVector.broadcast(F, a[a2 + t]);
+                c20 = b0.fma(x2, c20);
+                c21 = b1.fma(x2, c21);
+                FloatVector x3 = FloatVector.broadcast(F, a[a3 + t]);
+                c30 = b0.fma(x3, c30);
+                c31 = b1.fma(x3, c31);
             }
-            c00.intoArray(s, c);
-            c01.intoArray(s, c + L);
-            c10.intoArray(s, tkp + c);
-            c11.intoArray(s, tkp + c + L);
-            c20.intoArray(s, 2 * tkp + c);
-            c21.intoArray(s, 2 * tkp + c + L);
-            c30.intoArray(s, 3 * tkp + c);
-            c31.intoArray(s, 3 * tkp + c + L);
-        }
-    }
-
-    /** o[r·dp + c] = Σ_{j < tk} p[r·tkp + j]·v[vo + j·vs + c] for four rows, all dp (padded) columns. */
-    private static void outputTile(float[] p, int tkp, int tk, float[] v, int vo, int vs, int dp, float[] o) {
-        for (int c = 0; c < dp; c += W) {
-            FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
-            FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F), c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
-            for (int j = 0, vb = vo + c; j < tk; j++, vb += vs) {
-                FloatVector b0 = FloatVector.fromArray(F, v, vb), b1 = FloatVector.fromArray(F, v, vb + L);
-                FloatVector a0 = FloatVector.broadcast(F, p[j]);
-                c00 = b0.fma(a0, c00);
-                c01 = b1.fma(a0, c01);
-                FloatVector a1 = FloatVector.broadcast(F, p[tkp + j]);
-                c10 = b0.fma(a1, c10);
-                c11 = b1.fma(a1, c11);
-                FloatVector a2 = FloatVector.broadcast(F, p[2 * tkp + j]);
-                c20 = b0.fma(a2, c20);
-                c21 = b1.fma(a2, c21);
-                FloatVector a3 = FloatVector.broadcast(F, p[3 * tkp + j]);
-                c30 = b0.fma(a3, c30);
-                c31 = b1.fma(a3, c31);
-            }
-            c00.intoArray(o, c);
-            c01.intoArray(o, c + L);
-            c10.intoArray(o, dp + c);
-            c11.intoArray(o, dp + c + L);
-            c20.intoArray(o, 2 * dp + c);
-            c21.intoArray(o, 2 * dp + c + L);
-            c30.intoArray(o, 3 * dp + c);
-            c31.intoArray(o, 3 * dp + c + L);
+            c00.intoArray(c, col);
+            c01.intoArray(c, col + L);
+            c10.intoArray(c, ldc + col);
+            c11.intoArray(c, ldc + col + L);
+            c20.intoArray(c, 2 * ldc + col);
+            c21.intoArray(c, 2 * ldc + col + L);
+            c30.intoArray(c, 3 * ldc + col);
+            c31.intoArray(c, 3 * ldc + col + L);
         }
     }
 }

@@ -33,6 +33,20 @@ class BenchGemmCliTest {
     }
 
     @Test
+    void distinctWeightsRotateAndAreReported() throws Exception {
+        CliRun r = run("bench", "gemm", "--json", "--threads", "2", "--shapes", "9x17x33", "--dtypes", "F32,BF16", "--distinct-weights", "3",
+                "--reps", "4", "--warmup", "1", "--warmup-seconds", "0", "--min-seconds", "0", "--bandwidth-mb", "0");
+        assertEquals(0, r.exit(), r.err());
+        JsonNode list = new ObjectMapper().readTree(r.out());
+        assertEquals(2, list.size(), r.out());
+        assertEquals(3, list.get(1).get("distinct_weights").asInt(), r.out());
+        assertTrue(list.get(1).get("gflops").asDouble() > 0, r.out());
+        r = run("bench", "gemm", "--distinct-weights", "0", "--bandwidth-mb", "0");
+        assertEquals(2, r.exit(), r.out());
+        assertTrue(r.err().contains("--distinct-weights"), r.err());
+    }
+
+    @Test
     void badShapeIsExit2() {
         CliRun r = run("bench", "gemm", "--shapes", "3x5", "--bandwidth-mb", "0");
         assertEquals(2, r.exit(), r.out());

@@ -68,6 +68,11 @@ public final class GemmBench implements Callable<Integer> {
     @Option(names = "--bandwidth-mb", defaultValue = "256", description = "Size of the array summed for the bandwidth figure (default ${DEFAULT-VALUE} MB; 0 skips it).")
     int bandwidthMb;
 
+    @Option(names = "--distinct-weights", defaultValue = "1", paramLabel = "N",
+            description = "Rotate over N different weight matrices per entry, one per call, as a model streams a new W from memory "
+                    + "for every layer (default ${DEFAULT-VALUE}: the same, cache-warm W every call).")
+    int distinctWeights;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -85,6 +90,7 @@ public final class GemmBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (reps < 1 || warmup < 0) throw new BadInputException("--reps must be ≥ 1 and --warmup ≥ 0");
+        if (distinctWeights < 1) throw new BadInputException("--distinct-weights must be ≥ 1, got " + distinctWeights);
         int[][] todo = shapes == null ? DEFAULT_SHAPES : parseShapes(shapes);
         List<DType> types = new ArrayList<>();
         for (String d : dtypes) {
@@ -98,16 +104,19 @@ public final class GemmBench implements Callable<Integer> {
         double bandwidth = Double.NaN, bandwidthMedian = Double.NaN;
         try (Backend backend = common.openBackend(); Arena arena = Arena.ofShared()) {
             if (!common.quiet && !common.json) {
-                err.printf(Locale.ROOT, "backend %s, %d threads, %d-bit vectors; ≥ %d warmup calls and ≥ %.1f s, then ≥ %d timed calls and ≥ %.1f s per entry%n",
-                        backend.name(), backend.threads(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), warmup, warmupSeconds, reps, minSeconds);
+                err.printf(Locale.ROOT, "backend %s, %d threads, %d-bit vectors; ≥ %d warmup calls and ≥ %.1f s, then ≥ %d timed calls and ≥ %.1f s per entry%s%n",
+                        backend.name(), backend.threads(), jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), warmup, warmupSeconds, reps, minSeconds,
+                        distinctWeights > 1 ? "; " + distinctWeights + " weight matrices per entry, a different one each call" : "");
                 err.flush();
             }
             SplittableRandom rnd = new SplittableRandom(42);
             for (int[] s : todo) {
                 Tensor x = Tensor.of(uniform(rnd, s[0] * s[2]), s[0], s[2]);
-                float[] wv = uniform(rnd, s[1] * s[2]);
+                float[][] wv = new float[distinctWeights][];
+                for (int i = 0; i < wv.length; i++) wv[i] = uniform(rnd, s[1] * s[2]);
                 for (DType t : types) {
-                    Tensor w = t == DType.F32 ? Tensor.of(wv, s[1], s[2]) : segment(arena, wv, t, s[1], s[2]);
+                    Tensor[] w = new Tensor[wv.length];
+                    for (int i = 0; i < w.length; i++) w[i] = t == DType.F32 ? Tensor.of(wv[i], s[1], s[2]) : segment(arena, wv[i], t, s[1], s[2]);
                     Result r = time(backend, x, w, s, t);
                     results.add(r);
                     if (!common.json) printRow(out, r);
@@ -165,21 +174,21 @@ public final class GemmBench implements Callable<Integer> {
      * on cores shared with other work the wall clock measures the neighbours too, CPU time (all
      * threads) much less so.
      */
-    private Result time(Backend backend, Tensor x, Tensor w, int[] s, DType t) {
+    private Result time(Backend backend, Tensor x, Tensor[] w, int[] s, DType t) {
         // warm up for ≥ --warmup calls (capped at 10 s) and ≥ --warmup-seconds: Vector API code runs
         // 100–1000× slower until C2 has compiled it, which takes thousands of kernel invocations
         long w0 = System.nanoTime();
         for (int i = 0; ; i++) {
             double el = (System.nanoTime() - w0) * 1e-9;
             if (el >= warmupSeconds && (i >= warmup || el > warmupSeconds + 10)) break;
-            backend.linear(x, w, null).array(); // read it: a device backend that defers work (tornadovm) then runs it
+            backend.linear(x, w[i % w.length], null).array(); // read it: a device backend that defers work (tornadovm) then runs it
         }
         double[] per = new double[Math.max(reps, 64)];
         int calls = 0;
         long cpu0 = processCpuNanos(), start = System.nanoTime();
         while (calls < reps || System.nanoTime() - start < minSeconds * 1e9) {
             long t0 = System.nanoTime();
-            backend.linear(x, w, null).array();
+            backend.linear(x, w[calls % w.length], null).array();
             if (calls == per.length) per = Arrays.copyOf(per, per.length * 2);
             per[calls++] = (System.nanoTime() - t0) * 1e-9;
         }
@@ -233,7 +242,7 @@ public final class GemmBench implements Callable<Integer> {
         out.flush();
     }
 
-    private static void printJson(PrintWriter out, List<Result> results, Backend backend, double bw, double bwMedian) throws Exception {
+    private void printJson(PrintWriter out, List<Result> results, Backend backend, double bw, double bwMedian) throws Exception {
         List<Map<String, Object>> list = new ArrayList<>();
         for (Result r : results) {
             Map<String, Object> e = new LinkedHashMap<>();
@@ -244,6 +253,7 @@ public final class GemmBench implements Callable<Integer> {
             e.put("n", r.n);
             e.put("k", r.k);
             e.put("weights_dtype", r.dtype);
+            e.put("distinct_weights", distinctWeights);
             e.put("gflops", r.flops() / r.medianS / 1e9);
             e.put("gflops_best", r.flops() / r.bestS / 1e9);
             e.put("gflops_per_cpu_s", r.flops() / r.cpuS / 1e9);

@@ -1,5 +1,6 @@
 package io.lora4j.engine.cpu;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -14,7 +15,9 @@ import jdk.incubator.vector.VectorSpecies;
  * scratch buffer (BF16, F16, F32 segments), against two vectors of an X panel: the same 6 × 32
  * register tile as Gemm, whose result is added to C transposed.
  *
- * <p>Threads take ranges of W's row tiles (output columns); each W element is read once per call.
+ * <p>Threads first pack the X panels (one task per K block and panel), then take guided ranges of
+ * W's row tiles (output columns: big ranges first, small ones last); each W element is read once
+ * per call.
  */
 public final class SkinnyGemm {
     private SkinnyGemm() {}
@@ -38,10 +41,32 @@ public final class SkinnyGemm {
         Parallel.Body pack = t -> packX(x, m, k, (t / panels) * KC, t % panels, mp, xp);
         if (parallel) par.forEach(kBlocks * panels, pack);
         else for (int t = 0; t < kBlocks * panels; t++) pack.run(t);
-        int tiles = (n + MR - 1) / MR;
-        Parallel.RangeBody body = (t0, t1) -> tiles(m, n, k, w, xp, mp, c, t0, t1);
-        if (parallel) par.range(tiles, 4, body);
-        else body.run(0, tiles);
+        // (packing inside the tiles' job, the tile tasks spinning until the packs are done, was not
+        // measurably faster, and a spinning task can hold a core its descheduled peer needs)
+        int[] bounds = chunks((n + MR - 1) / MR, parallel ? par.threads() : 1);
+        Parallel.Body body = t -> tiles(m, n, k, w, xp, mp, c, bounds[t], bounds[t + 1]);
+        if (parallel) par.forEach(bounds.length - 1, body);
+        else body.run(0);
+    }
+
+    /** Fewest W row tiles in a task. */
+    static final int GRAIN = 4;
+
+    /**
+     * Task boundaries over {@code tiles} W row tiles, guided: each task takes a 1/(2·threads) share of
+     * the tiles not yet given out (at least {@link #GRAIN}), so the first tasks are big and the last
+     * ones small, and threads finish close together even when one core is shared with other work.
+     */
+    static int[] chunks(int tiles, int threads) {
+        if (threads <= 1) return new int[] {0, tiles};
+        int[] b = new int[tiles + 1];
+        int count = 0;
+        for (int s = 0; s < tiles; ) {
+            b[count++] = s;
+            s = Math.min(tiles, s + Math.max(GRAIN, (tiles - s + 2 * threads - 1) / (2 * threads)));
+        }
+        b[count++] = tiles;
+        return Arrays.copyOf(b, count);
     }
 
     /** xp[k0·mp + jp·NR·kc + p·NR + j] = x[(jp·NR + j)·k + k0 + p], rows past m zero. */
@@ -54,7 +79,7 @@ public final class SkinnyGemm {
         // rows past m stay zero (fresh array)
     }
 
-    /** W row tiles per block: the block's Cᵀ accumulator (TB·MR × mp floats) stays in L2. */
+    /** W row tiles per block: the block's Cᵀ accumulator (TB·MR × (mp + L) floats) stays in L2. */
     static final int TB = 16;
 
     /**
@@ -66,12 +91,13 @@ public final class SkinnyGemm {
         float[] wa = w.heapArray();
         float[] wt = new float[MR * Math.min(KC, k)];
         float[] tile = new float[MR * NR];
-        float[] ct = new float[Math.min(TB, t1 - t0) * MR * mp];
+        int ld = mp + L; // a row of ct: padded so that the transposed add's column walk spreads over L1 sets
+        float[] ct = new float[Math.min(TB, t1 - t0) * MR * ld];
         int panels = mp / NR;
         int lastRows = m - (panels - 1) * NR;
         for (int s0 = t0; s0 < t1; s0 += TB) {
             int s1 = Math.min(t1, s0 + TB);
-            java.util.Arrays.fill(ct, 0f);
+            Arrays.fill(ct, 0f);
             for (int k0 = 0; k0 < k; k0 += KC) {
                 int kc = Math.min(KC, k - k0);
                 for (int t = s0; t < s1; t++) {
@@ -89,7 +115,7 @@ public final class SkinnyGemm {
                     } else {
                         for (int r = 0; r < MR; r++) {
                             if (r < nw) w.rowToFloat(i0 + r, k0, kc, wt, r * kc);
-                            else java.util.Arrays.fill(wt, r * kc, (r + 1) * kc, 0f);
+                            else Arrays.fill(wt, r * kc, (r + 1) * kc, 0f);
                         }
                         src = wt;
                         o0 = 0;
@@ -99,23 +125,23 @@ public final class SkinnyGemm {
                         o4 = 4 * kc;
                         o5 = 5 * kc;
                     }
-                    int cto = (t - s0) * MR * mp;
+                    int cto = (t - s0) * MR * ld;
                     for (int jp = 0; jp < panels; jp++) {
                         int xo = k0 * mp + jp * NR * kc;
                         if (jp == panels - 1 && lastRows <= L) {
                             kernelHalf(kc, src, o0, o1, o2, o3, o4, o5, xp, xo, tile);
-                            addTile(tile, ct, cto + jp * NR, mp, 1);
+                            addTile(tile, ct, cto + jp * NR, ld, 1);
                         } else {
                             kernel(kc, src, o0, o1, o2, o3, o4, o5, xp, xo, tile);
-                            addTile(tile, ct, cto + jp * NR, mp, 2);
+                            addTile(tile, ct, cto + jp * NR, ld, 2);
                         }
                     }
                 }
             }
-            // C[j, s0·MR + q] += ct[q·mp + j]
+            // C[j, s0·MR + q] += ct[q·ld + j]
             int cols = Math.min(n, s1 * MR) - s0 * MR;
             for (int j = 0; j < m; j++) {
-                for (int q = 0, o = j * n + s0 * MR, d = j; q < cols; q++, d += mp) c[o + q] += ct[d];
+                for (int q = 0, o = j * n + s0 * MR, d = j; q < cols; q++, d += ld) c[o + q] += ct[d];
             }
         }
     }

@@ -9,12 +9,14 @@ import static io.lora4j.engine.cpu.TestTensors.weight;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lora4j.engine.Backend;
 import io.lora4j.engine.CpuBackend;
 import io.lora4j.engine.DType;
 import io.lora4j.engine.ScalarBackend;
 import io.lora4j.engine.Tensor;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
@@ -107,7 +109,8 @@ class CpuBackendDifferentialTest {
         // above it the blocked Gemm. Rows around L, 2L, the switch point; n not a multiple of 6.
         SplittableRandom rnd = new SplittableRandom(7);
         int[] ms = {9, L, L + 1, 2 * L - 2, 2 * L, 2 * L + L, 3 * L + 5, SkinnyGemm.MAX_ROWS, SkinnyGemm.MAX_ROWS + 1, 300};
-        int[][] nks = {{13, 300}, {7, 2 * L + 3}, {20, 513}};
+        // n = 100 and 61: more W row tiles than SkinnyGemm.GRAIN, so 2 threads split them into several guided tasks
+        int[][] nks = {{13, 300}, {7, 2 * L + 3}, {20, 513}, {100, 300}, {61, 40}};
         for (String kind : new String[] {"heap", "segF32", "bf16", "f16"}) {
             for (int m : ms) for (int[] nk : nks) {
                 Tensor x = rand(rnd, m, nk[1]);
@@ -117,6 +120,25 @@ class CpuBackendDifferentialTest {
                 for (Backend b : cpus()) {
                     assertClose("linear " + kind + " m=" + m + " n=" + nk[0] + " k=" + nk[1] + " threads=" + b.threads(), ref, b.linear(x, w, bias), gemmAtol(nk[1]), 1e-5);
                 }
+            }
+        }
+    }
+
+    @Test
+    void skinnyGemmGuidedChunks() {
+        // every tile in exactly one task, in order; sizes never grow; none below GRAIN but the last
+        for (int threads : new int[] {1, 2, 3, 8}) {
+            for (int tiles : new int[] {1, 3, 4, 5, 17, 171, 470}) {
+                int[] b = SkinnyGemm.chunks(tiles, threads);
+                assertEquals(0, b[0], "first bound");
+                assertEquals(tiles, b[b.length - 1], "last bound");
+                for (int i = 1; i < b.length; i++) {
+                    int size = b[i] - b[i - 1];
+                    assertTrue(size >= 1, "empty chunk " + Arrays.toString(b));
+                    if (i < b.length - 1) assertTrue(size >= Math.min(tiles, SkinnyGemm.GRAIN), "small chunk " + Arrays.toString(b));
+                    if (i > 1) assertTrue(size <= b[i - 1] - b[i - 2], "growing chunk " + Arrays.toString(b));
+                }
+                if (threads > 1 && tiles >= 4 * threads * SkinnyGemm.GRAIN) assertTrue(b.length - 1 >= 2 * threads, "too few tasks " + Arrays.toString(b));
             }
         }
     }

@@ -37,7 +37,7 @@ public final class SkinnyGemm {
         int panels = (m + NR - 1) / NR, mp = panels * NR;
         int kBlocks = (k + KC - 1) / KC;
         boolean parallel = par != null && par.threads() > 1 && (long) m * n * k >= Gemm.SERIAL_MACS;
-        float[] xp = new float[mp * k];
+        float[] xp = SCRATCH.get().xp(mp * k); // read by the workers too, but only within this call
         Parallel.Body pack = t -> packX(x, m, k, (t / panels) * KC, t % panels, mp, xp);
         if (parallel) par.forEach(kBlocks * panels, pack);
         else for (int t = 0; t < kBlocks * panels; t++) pack.run(t);
@@ -76,8 +76,39 @@ public final class SkinnyGemm {
         for (int j = 0; j < rows; j++) {
             for (int p = 0, s = (jp * NR + j) * k + k0, d = base + j; p < kc; p++, s++, d += NR) xp[d] = x[s];
         }
-        // rows past m stay zero (fresh array)
+        if (rows < NR) { // rows past m: zeros (the array is reused)
+            for (int p = 0, d = base; p < kc; p++, d += NR) Arrays.fill(xp, d + rows, d + NR, 0f);
+        }
     }
+
+    /**
+     * Scratch arrays of one thread, grown on demand and reused by every later call on that thread.
+     * Allocating them per call (X panels per call, a Cᵀ accumulator per task) was about two thirds of
+     * what a FLAN-T5-large encoder pass allocated (~200 MB: a young GC every ~0.2 s, 3–8 ms each
+     * with the weights in the old generation, plus zeroing). Held: up to (m rounded up to 32) · k +
+     * 96 · (m + 48) + 6 · 256 floats per thread that ran this path.
+     */
+    private static final class Scratch {
+        float[] xp = new float[0], ct = new float[0], wt = new float[0];
+        final float[] tile = new float[MR * NR];
+
+        float[] xp(int size) {
+            if (xp.length < size) xp = new float[size];
+            return xp;
+        }
+
+        float[] ct(int size) {
+            if (ct.length < size) ct = new float[size];
+            return ct;
+        }
+
+        float[] wt(int size) {
+            if (wt.length < size) wt = new float[size];
+            return wt;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** W row tiles per block: the block's Cᵀ accumulator (TB·MR × (mp + L) floats) stays in L2. */
     static final int TB = 16;
@@ -89,15 +120,17 @@ public final class SkinnyGemm {
      */
     private static void tiles(int m, int n, int k, MatrixRows w, float[] xp, int mp, float[] c, int t0, int t1) {
         float[] wa = w.heapArray();
-        float[] wt = new float[MR * Math.min(KC, k)];
-        float[] tile = new float[MR * NR];
+        Scratch scratch = SCRATCH.get();
+        float[] wt = scratch.wt(MR * Math.min(KC, k));
+        float[] tile = scratch.tile;
         int ld = mp + L; // a row of ct: padded so that the transposed add's column walk spreads over L1 sets
-        float[] ct = new float[Math.min(TB, t1 - t0) * MR * ld];
+        int ctSize = Math.min(TB, t1 - t0) * MR * ld;
+        float[] ct = scratch.ct(ctSize);
         int panels = mp / NR;
         int lastRows = m - (panels - 1) * NR;
         for (int s0 = t0; s0 < t1; s0 += TB) {
             int s1 = Math.min(t1, s0 + TB);
-            Arrays.fill(ct, 0f);
+            Arrays.fill(ct, 0, ctSize, 0f);
             for (int k0 = 0; k0 < k; k0 += KC) {
                 int kc = Math.min(KC, k - k0);
                 for (int t = s0; t < s1; t++) {

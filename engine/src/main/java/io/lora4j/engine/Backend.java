@@ -29,6 +29,17 @@ public interface Backend extends AutoCloseable {
     Tensor linear(Tensor x, Tensor w, Tensor bias);
 
     /**
+     * {@link #linear} of one x with several weights (a layer's q/k/v projections, a gated feed-forward's
+     * wi_0/wi_1): the same results, which a backend may compute as one job (one hand-off to its workers, no
+     * barrier between the weights). biases may be null or hold nulls. This default calls {@link #linear} for each.
+     */
+    default Tensor[] linears(Tensor x, Tensor[] weights, Tensor[] biases) {
+        Tensor[] out = new Tensor[weights.length];
+        for (int i = 0; i < weights.length; i++) out[i] = linear(x, weights[i], biases == null ? null : biases[i]);
+        return out;
+    }
+
+    /**
      * Batched matrix product a [.., M, K] · b [.., K, N] → [.., M, N]. Leading (batch) dimensions
      * broadcast. Either operand may be a transposed view (e.g. {@code k.transpose(-1, -2)} for Q·Kᵀ).
      */
@@ -50,6 +61,16 @@ public interface Backend extends AutoCloseable {
         Tensor vh = v.contiguous().reshape(b, tk, heads, d).permute(0, 2, 1, 3);
         Tensor probs = softmax(matmul(qh, kh.transpose(-1, -2)), bias);
         return matmul(probs, vh).permute(0, 2, 1, 3).contiguous().reshape(b, tq, heads * d);
+    }
+
+    /**
+     * Keys k [B, Tk, H·d] in the layout this backend's {@link #attention} reads fastest when the same keys serve
+     * many calls (cross-attention over the encoder output, once per decoding step): the same values as k,
+     * possibly with other strides (the CPU backend stores kᵀ, so a decoding step's scores need no per-key
+     * reductions). Pass the result to {@link #attention} in place of k. This default returns k itself.
+     */
+    default Tensor attentionKeys(Tensor k) {
+        return k;
     }
 
     // ------------------------------------------------------------------ elementwise

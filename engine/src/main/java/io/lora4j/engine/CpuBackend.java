@@ -31,6 +31,8 @@ public final class CpuBackend implements Backend {
     @Override public Tensor linear(Tensor x, Tensor w, Tensor bias) { return LinearOps.linear(par, x, w, bias); }
     @Override public Tensor matmul(Tensor a, Tensor b) { return BatchedMatmul.matmul(par, a, b); }
     @Override public Tensor attention(Tensor q, Tensor k, Tensor v, Tensor bias, int heads) { return Attention.attention(par, q, k, v, bias, heads); }
+    @Override public Tensor[] linears(Tensor x, Tensor[] weights, Tensor[] biases) { return LinearOps.linears(par, x, weights, biases); }
+    @Override public Tensor attentionKeys(Tensor k) { return Attention.transposedKeys(par, k); }
     @Override public Tensor add(Tensor a, Tensor b) { return Elementwise.binary(par, a, b, Elementwise.Binary.ADD); }
     @Override public Tensor mul(Tensor a, Tensor b) { return Elementwise.binary(par, a, b, Elementwise.Binary.MUL); }
     @Override public Tensor scale(Tensor x, float s) { return Elementwise.map(par, x, Elementwise.scale(s)); }

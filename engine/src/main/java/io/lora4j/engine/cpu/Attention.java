@@ -48,7 +48,9 @@ public final class Attention {
         final int b = q0.dim(0), tq = q0.dim(1), tk = k0.dim(1), dm = q0.dim(2), d = dm / heads;
         float[] out = new float[b * tq * dm];
         if (out.length == 0 || tk == 0) return Tensor.of(out, b, tq, dm);
-        Tensor q = rows(q0), k = rows(k0), v = rows(v0);
+        // keys from transposedKeys (a decoding step's cross-attention): read as kᵀ in place
+        boolean keysT = tq < TILED_ROWS && tk > 1 && k0.isHeapF32() && k0.stride(1) == 1 && k0.stride(2) >= tk;
+        Tensor q = rows(q0), k = keysT ? k0 : rows(k0), v = rows(v0);
         int[] full = {b, heads, tq, tk};
         Tensor bias = null;
         long[] bs = null;
@@ -73,7 +75,8 @@ public final class Attention {
             int perGroup = (heads + groups - 1) / groups, groupsF = (heads + perGroup - 1) / perGroup;
             Parallel.Body body = t -> {
                 int bi = t / groupsF, h0 = (t % groupsF) * perGroup;
-                dotTask(a, bi, h0, Math.min(heads, h0 + perGroup));
+                if (keysT) transposedKeysTask(a, bi, h0, Math.min(heads, h0 + perGroup));
+                else dotTask(a, bi, h0, Math.min(heads, h0 + perGroup));
             };
             if (parallel) par.forEach(b * groupsF, body);
             else for (int t = 0; t < b * groupsF; t++) body.run(t);
@@ -93,6 +96,120 @@ public final class Attention {
             tiledTask(a, pair / heads, pair % heads, i0, Math.min(tq, i0 + rowsPer));
         });
         return Tensor.of(out, b, tq, dm);
+    }
+
+    /**
+     * k [B, Tk, H·d] stored transposed for decoding steps: kᵀ of each batch row, [B, H·d, Tk] contiguous, returned
+     * as a [B, Tk, H·d] view of it (strides H·d·Tk, 1, Tk). Head h's keys are then d consecutive rows of Tk floats,
+     * which {@link #attention} multiplies by a query row with broadcasts and FMAs (no reduction per key) and
+     * streams once per head. Worth it when the keys serve many calls (cross-attention over the encoder output).
+     */
+    public static Tensor transposedKeys(Parallel par, Tensor k0) {
+        if (k0.rank() != 3) throw new IllegalArgumentException("attention keys must be [B, Tk, H·d], got " + Arrays.toString(k0.shape()));
+        int b = k0.dim(0), tk = k0.dim(1), dm = k0.dim(2);
+        if (tk <= 1 || (k0.isHeapF32() && k0.stride(1) == 1 && k0.stride(2) >= tk)) return k0;
+        Tensor k = rows(k0);
+        float[] ka = k.array(), out = new float[b * dm * tk];
+        int ko = (int) k.offset(), kb = (int) k.stride(0), ks = (int) k.stride(1);
+        final int blk = 16; // blk × blk blocks: reads and writes both stay within a few cache lines
+        int colBlocks = (dm + blk - 1) / blk;
+        Parallel.RangeBody body = (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int bi = t / colBlocks, c0 = (t % colBlocks) * blk, c1 = Math.min(dm, c0 + blk);
+                for (int j0 = 0; j0 < tk; j0 += blk) {
+                    int j1 = Math.min(tk, j0 + blk);
+                    for (int c = c0; c < c1; c++) {
+                        int dst = (bi * dm + c) * tk, src = ko + bi * kb + c;
+                        for (int j = j0; j < j1; j++) out[dst + j] = ka[src + j * ks];
+                    }
+                }
+            }
+        };
+        if (par == null) body.run(0, b * colBlocks);
+        else par.range(b * colBlocks, 8, body);
+        return Tensor.of(out, b, dm, tk).transpose(1, 2);
+    }
+
+    /**
+     * All query rows of heads [h0, h1) of batch row bi with transposed keys ({@link #transposedKeys}): per head, the
+     * Tk scores accumulate in vector registers over the d rows of kᵀ_h (a broadcast query element times a run of
+     * keys), then bias, softmax, and the output row accumulates in registers over the Tk value rows.
+     */
+    private static void transposedKeysTask(Args a, int bi, int h0, int h1) {
+        int d = a.d, tk = a.tk;
+        float[] qa = a.q.array(), ka = a.k.array(), va = a.v.array();
+        int qo = (int) (a.q.offset() + bi * a.q.stride(0)), qs = (int) a.q.stride(1);
+        int ko = (int) (a.k.offset() + bi * a.k.stride(0)), kc = (int) a.k.stride(2);
+        int vo = (int) (a.v.offset() + bi * a.v.stride(0)), vs = (int) a.v.stride(1);
+        float[] ba = a.bias == null ? null : a.bias.array();
+        int bsi = a.bias == null ? 0 : (int) a.bs[2], bsj = a.bias == null ? 0 : (int) a.bs[3];
+        float[] s = new float[tk];
+        for (int i = 0; i < a.tq; i++) {
+            for (int h = h0; h < h1; h++) {
+                scoresT(qa, qo + i * qs + h * d, ka, ko + h * d * kc, kc, d, tk, s);
+                if (ba != null) addBias(s, 0, ba, (int) (a.bias.offset() + bi * a.bs[0] + h * a.bs[1]) + i * bsi, bsj, tk);
+                RowOps.softmaxRow(s, 0, tk);
+                weightedRows(s, tk, va, vo + h * d, vs, d, a.out, bi * a.tq * a.dm + i * a.dm + h * d);
+            }
+        }
+    }
+
+    /** s[j] = Σ_{p < d} q[qo + p]·k[ko + p·kc + j] for j < tk (k read as d rows of kᵀ, kc apart). */
+    private static void scoresT(float[] q, int qo, float[] k, int ko, int kc, int d, int tk, float[] s) {
+        int j = 0;
+        for (; j + 4 * L <= tk; j += 4 * L) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int p = 0, kp = ko + j; p < d; p++, kp += kc) {
+                FloatVector x = FloatVector.broadcast(F, q[qo + p]);
+                a0 = FloatVector.fromArray(F, k, kp).fma(x, a0);
+                a1 = FloatVector.fromArray(F, k, kp + L).fma(x, a1);
+                a2 = FloatVector.fromArray(F, k, kp + 2 * L).fma(x, a2);
+                a3 = FloatVector.fromArray(F, k, kp + 3 * L).fma(x, a3);
+            }
+            a0.intoArray(s, j);
+            a1.intoArray(s, j + L);
+            a2.intoArray(s, j + 2 * L);
+            a3.intoArray(s, j + 3 * L);
+        }
+        for (; j + L <= tk; j += L) {
+            FloatVector a0 = FloatVector.zero(F);
+            for (int p = 0, kp = ko + j; p < d; p++, kp += kc) a0 = FloatVector.fromArray(F, k, kp).fma(FloatVector.broadcast(F, q[qo + p]), a0);
+            a0.intoArray(s, j);
+        }
+        for (; j < tk; j++) {
+            float r = 0;
+            for (int p = 0, kp = ko + j; p < d; p++, kp += kc) r += q[qo + p] * k[kp];
+            s[j] = r;
+        }
+    }
+
+    /** out[oo + c] = Σ_{j < tk} w[j]·v[vo + j·vs + c] for c < d. */
+    private static void weightedRows(float[] w, int tk, float[] v, int vo, int vs, int d, float[] out, int oo) {
+        int c = 0;
+        for (; c + 4 * L <= d; c += 4 * L) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+            for (int j = 0, vj = vo + c; j < tk; j++, vj += vs) {
+                FloatVector x = FloatVector.broadcast(F, w[j]);
+                a0 = FloatVector.fromArray(F, v, vj).fma(x, a0);
+                a1 = FloatVector.fromArray(F, v, vj + L).fma(x, a1);
+                a2 = FloatVector.fromArray(F, v, vj + 2 * L).fma(x, a2);
+                a3 = FloatVector.fromArray(F, v, vj + 3 * L).fma(x, a3);
+            }
+            a0.intoArray(out, oo + c);
+            a1.intoArray(out, oo + c + L);
+            a2.intoArray(out, oo + c + 2 * L);
+            a3.intoArray(out, oo + c + 3 * L);
+        }
+        for (; c + L <= d; c += L) {
+            FloatVector a0 = FloatVector.zero(F);
+            for (int j = 0, vj = vo + c; j < tk; j++, vj += vs) a0 = FloatVector.fromArray(F, v, vj).fma(FloatVector.broadcast(F, w[j]), a0);
+            a0.intoArray(out, oo + c);
+        }
+        for (; c < d; c++) {
+            float r = 0;
+            for (int j = 0, vj = vo + c; j < tk; j++, vj += vs) r += w[j] * v[vj];
+            out[oo + c] = r;
+        }
     }
 
     /** t as a heap F32 view whose last axis has unit stride (itself when it already is). */

@@ -40,19 +40,51 @@ public final class Gemv {
      * bias may be null.
      */
     public static void run(Parallel par, int m, float[] x, MatrixRows w, float[] bias, float[] out) {
-        int n = w.rows(), k = w.cols();
-        int grain = Math.max(GRAIN / 4 * 4, (int) Math.min(n, (1L << 16) / Math.max(1, (long) k * m)) / 4 * 4);
-        Parallel.RangeBody body;
-        if (w.dtype() == DType.BF16 && w.heapArray() == null) {
-            float[] xs = splitEvenOdd(m, x, k); // once per call, shared by all tasks
-            body = (from, to) -> rowsBf16(m, x, xs, w, bias, out, from, to);
-        } else if (w.dtype() == DType.F32 && w.heapArray() == null) {
-            body = (from, to) -> rowsF32Segment(m, x, w, bias, out, from, to);
-        } else {
-            body = (from, to) -> rows(m, x, w, bias, out, from, to);
+        runMany(par, m, x, new MatrixRows[] {w}, new float[][] {bias}, new float[][] {out});
+    }
+
+    /**
+     * {@link #run} for several weights that read the same x (all with k columns): one parallel job over the
+     * rows of all of them, so the workers are handed work once and W streams without a barrier between the
+     * matrices. biases may be null or hold nulls.
+     */
+    public static void runMany(Parallel par, int m, float[] x, MatrixRows[] ws, float[][] biases, float[][] outs) {
+        int k = ws[0].cols();
+        Parallel.RangeBody[] bodies = new Parallel.RangeBody[ws.length];
+        int[] start = new int[ws.length + 1];
+        float[] xs = null;
+        for (int i = 0; i < ws.length; i++) {
+            MatrixRows w = ws[i];
+            if (w.cols() != k) throw new IllegalArgumentException("Gemv.runMany: weights with " + k + " and " + w.cols() + " columns");
+            float[] bias = biases == null ? null : biases[i], out = outs[i];
+            if (w.dtype() == DType.BF16 && w.heapArray() == null) {
+                if (xs == null) xs = splitEvenOdd(m, x, k); // once per call, shared by all tasks and weights
+                float[] xsf = xs;
+                bodies[i] = (from, to) -> rowsBf16(m, x, xsf, w, bias, out, from, to);
+            } else if (w.dtype() == DType.F32 && w.heapArray() == null) {
+                bodies[i] = (from, to) -> rowsF32Segment(m, x, w, bias, out, from, to);
+            } else {
+                bodies[i] = (from, to) -> rows(m, x, w, bias, out, from, to);
+            }
+            start[i + 1] = start[i] + w.rows();
         }
-        if (par == null || (long) m * n * k < PARALLEL_MACS) body.run(0, n);
-        else par.range(n, Math.max(4, grain), body);
+        int n = start[ws.length];
+        Parallel.RangeBody body = ws.length == 1 ? bodies[0] : (from, to) -> {
+            for (int i = 0; i < bodies.length; i++) {
+                int a = Math.max(from, start[i]), b = Math.min(to, start[i + 1]);
+                if (a < b) bodies[i].run(a - start[i], b - start[i]);
+            }
+        };
+        if (par == null || par.threads() == 1 || (long) m * n * k < PARALLEL_MACS) {
+            body.run(0, n);
+            return;
+        }
+        // at most 4 chunks per thread, each of at least GRAIN rows (and 2^16 multiply-adds), in whole 4-row groups
+        int grain = Math.max(GRAIN, (int) Math.min(n, (1L << 16) / Math.max(1, (long) k * m)));
+        int chunks = Math.max(1, Math.min(4 * par.threads(), n / grain));
+        int chunk = (n / chunks + 3) / 4 * 4;
+        int tasks = (n + chunk - 1) / chunk;
+        par.forEach(tasks, t -> body.run(t * chunk, Math.min(n, (t + 1) * chunk)));
     }
 
     /** Per row i of x: its k/2 even elements, then its k/2 odd ones, at xs[i·2h ..] (h = k/2). */

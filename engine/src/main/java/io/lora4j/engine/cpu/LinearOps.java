@@ -38,6 +38,39 @@ public final class LinearOps {
         return Tensor.of(out, shape);
     }
 
+    /**
+     * x·Wᵢᵀ + bᵢ for weights that share x (biases may be null or hold nulls): up to {@link #GEMV_MAX_ROWS} rows
+     * one GEMV job over all the weights' rows ({@link Gemv#runMany}); more rows, one {@link #linear} each.
+     */
+    public static Tensor[] linears(Parallel par, Tensor x, Tensor[] ws, Tensor[] biases) {
+        Tensor[] out = new Tensor[ws.length];
+        if (ws.length == 0) return out;
+        int k = x.rank() == 0 ? 0 : x.dim(-1);
+        int m = x.rank() == 0 ? 0 : Shapes.prod(x.shape(), 0, x.rank() - 1);
+        boolean fused = ws.length > 1 && m > 0 && m <= GEMV_MAX_ROWS && k > 0;
+        for (Tensor w : ws) fused &= w.rank() == 2 && w.dim(1) == k && w.dim(0) > 0;
+        if (!fused) {
+            for (int i = 0; i < ws.length; i++) out[i] = linear(par, x, ws[i], biases == null ? null : biases[i]);
+            return out;
+        }
+        MatrixRows[] wr = new MatrixRows[ws.length];
+        float[][] bs = new float[ws.length][], os = new float[ws.length][];
+        for (int i = 0; i < ws.length; i++) {
+            Tensor b = biases == null ? null : biases[i];
+            if (b != null) Shapes.requireLastDim(b, ws[i].dim(0), "linear bias");
+            wr[i] = MatrixRows.of(ws[i]);
+            bs[i] = b == null ? null : b.toFloatArray();
+            os[i] = new float[m * ws[i].dim(0)];
+        }
+        Gemv.runMany(par, m, x.contiguous().array(), wr, bs, os);
+        for (int i = 0; i < ws.length; i++) {
+            int[] shape = x.shape();
+            shape[shape.length - 1] = ws[i].dim(0);
+            out[i] = Tensor.of(os[i], shape);
+        }
+        return out;
+    }
+
     /** W + s·B·A: W [O, I] (any float dtype), B [O, r], A [r, I] → F32 [O, I]. */
     public static Tensor addLowRank(Parallel par, Tensor w, float s, Tensor b, Tensor a) {
         if (w.rank() != 2 || b.rank() != 2 || a.rank() != 2) throw new IllegalArgumentException("addLowRank: W, B and A must be matrices");

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * batch 1 and 3; biases: none, a position bias [1, H, Tq, Tk], a padding mask [B, 1, 1, Tk] with -max float
  * entries and a fully -inf masked batch row (zeros), a causal mask [1, 1, Tq, Tk], a materialized
  * [B, H, Tq, Tk] bias read through a transposed view; q as a padded view (row stride > width, offset), k and v
- * as a narrowed KV cache [B, capacity, H·d].
+ * as a narrowed KV cache [B, capacity, H·d], and k through {@link Backend#attentionKeys} (the CPU backend's kᵀ layout,
+ * read in place by decoding steps).
  *
  * <p>Tolerance |cpu − ref| ≤ atol + 1e-4·|ref| with atol = 4 · 2e-6·√n·(1 + √n/8), n = max(d, Tk): the
  * CpuBackend's F32 summation error of the scores (n = d terms) carried through the softmax, plus that of the
@@ -84,6 +85,7 @@ class AttentionDifferentialTest {
                         String what = "attention b=" + b + " heads=" + heads + " d=" + d + " tq=" + tq + " tk=" + tk + " bias#" + bi + " threads=" + be.threads();
                         assertClose(what, ref, be.attention(q, kc, vc, bias, heads), atol(d, tk), 1e-4);
                         assertClose(what + " (views)", ref, be.attention(paddedView(q), k, v, biasView, heads), atol(d, tk), 1e-4);
+                        assertClose(what + " (attentionKeys)", ref, be.attention(q, be.attentionKeys(k), v, bias, heads), atol(d, tk), 1e-4);
                     }
                 }
             }

@@ -103,6 +103,34 @@ class CpuBackendDifferentialTest {
     }
 
     @Test
+    void linearsOfSharedInputMatchLinearEach() {
+        // one GEMV job over several weights' rows (Gemv.runMany): mixed storage kinds, row counts that are not
+        // multiples of 4 (chunks start inside a weight), with and without bias; past 8 rows one linear each
+        SplittableRandom rnd = new SplittableRandom(8);
+        String[] kinds = {"heap", "bf16", "segF32", "f16", "bf16"};
+        int[] ns = {37, 401, 130, 600, 3};
+        for (int k : new int[] {2 * L + 3, 300}) {
+            for (int m : new int[] {1, 3, 8, 9}) {
+                Tensor x = rand(rnd, m, k);
+                Tensor[] ws = new Tensor[ns.length], bs = new Tensor[ns.length];
+                for (int i = 0; i < ns.length; i++) {
+                    ws[i] = weight(rand(rnd, ns[i], k), kinds[i]);
+                    bs[i] = i % 2 == 0 ? rand(rnd, ns[i]) : null;
+                }
+                for (Backend b : cpus()) {
+                    Tensor[] got = b.linears(x, ws, bs);
+                    Tensor[] noBias = b.linears(x, ws, null);
+                    for (int i = 0; i < ns.length; i++) {
+                        String what = "linears #" + i + " " + kinds[i] + " m=" + m + " k=" + k + " threads=" + b.threads();
+                        assertClose(what, REF.linear(x, ws[i], bs[i]), got[i], gemmAtol(k), 1e-5);
+                        assertClose(what + " no bias", REF.linear(x, ws[i], null), noBias[i], gemmAtol(k), 1e-5);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void linearSkinnyAndBlockedGemmPaths() {
         // m past GEMV (8 rows) up to SkinnyGemm.MAX_ROWS takes SkinnyGemm (X panels of NR = 2L rows,
         // a half-width kernel for a last panel of ≤ L rows, W tiles of 6 rows, K blocks of 256);

@@ -63,27 +63,33 @@ final class T5Attention {
      */
     Tensor forward(Backend be, Tensor x, Tensor kvInput, Tensor bias, T5KvCache.Layer cache, int offset, ForwardContext ctx) {
         int len = x.dim(1);
-        Tensor qx = q.forward(be, x, ctx);
-        Tensor kx, vx;
+        Tensor qx, kx, vx;
         if (kvInput != null) {
+            qx = q.forward(be, x, ctx);
             if (cache != null && cache.crossK != null) {
                 kx = cache.crossK;
                 vx = cache.crossV;
             } else {
-                kx = k.forward(be, kvInput, ctx);
-                vx = v.forward(be, kvInput, ctx);
+                Tensor[] kv = Linear.forwardAll(be, kvInput, ctx, k, v);
+                kx = kv[0];
+                vx = kv[1];
                 if (cache != null) {
+                    kx = be.attentionKeys(kx); // reused by every decoding step: the backend's preferred layout
                     cache.crossK = kx;
                     cache.crossV = vx;
                 }
             }
-        } else if (cache != null) {
-            cache.append(k.forward(be, x, ctx), v.forward(be, x, ctx), offset);
-            kx = cache.keys(offset + len);
-            vx = cache.values(offset + len);
         } else {
-            kx = k.forward(be, x, ctx);
-            vx = v.forward(be, x, ctx);
+            Tensor[] qkv = Linear.forwardAll(be, x, ctx, q, k, v); // one job for the three projections of x
+            qx = qkv[0];
+            if (cache != null) {
+                cache.append(qkv[1], qkv[2], offset);
+                kx = cache.keys(offset + len);
+                vx = cache.values(offset + len);
+            } else {
+                kx = qkv[1];
+                vx = qkv[2];
+            }
         }
         return o.forward(be, be.attention(qx, kx, vx, bias, heads), ctx);
     }

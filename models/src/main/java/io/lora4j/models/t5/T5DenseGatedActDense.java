@@ -9,7 +9,7 @@ import io.lora4j.models.nn.Linear;
 record T5DenseGatedActDense(Linear wi0, Linear wi1, Linear wo, T5Config.Activation act) implements T5Dense {
     @Override
     public Tensor forward(Backend be, Tensor x, ForwardContext ctx) {
-        Tensor gate = T5Dense.activate(be, act, wi0.forward(be, x, ctx));
-        return wo.forward(be, be.mul(gate, wi1.forward(be, x, ctx)), ctx);
+        Tensor[] h = Linear.forwardAll(be, x, ctx, wi0, wi1); // one job for both projections of x
+        return wo.forward(be, be.mul(T5Dense.activate(be, act, h[0]), h[1]), ctx);
     }
 }

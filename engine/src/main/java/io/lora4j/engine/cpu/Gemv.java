@@ -4,6 +4,7 @@ import io.lora4j.engine.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -25,8 +26,6 @@ public final class Gemv {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfShort BF16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
-    /** Rows of W per task at least (a task must amortize its hand-off). */
-    static final int GRAIN = 64;
     /**
      * Below this many multiply-adds (1×256×1024) one thread does it: waking a helper costs tens of µs
      * (milliseconds on busy cores). Measured on idle cores (2 threads, FLAN-T5-large greedy decoding,
@@ -79,13 +78,20 @@ public final class Gemv {
             body.run(0, n);
             return;
         }
-        // at most 4 chunks per thread, each of at least GRAIN rows (and 2^16 multiply-adds), in whole 4-row groups
-        int grain = Math.max(GRAIN, (int) Math.min(n, (1L << 16) / Math.max(1, (long) k * m)));
-        int chunks = Math.max(1, Math.min(4 * par.threads(), n / grain));
-        int chunk = (n / chunks + 3) / 4 * 4;
-        int tasks = (n + chunk - 1) / chunk;
-        par.forEach(tasks, t -> body.run(t * chunk, Math.min(n, (t + 1) * chunk)));
+        // guided self-scheduling: every grab takes 1/(2·threads) of the rows left (whole 4-row groups, at least
+        // MIN_CHUNK rows), so the threads finish within one small chunk of each other
+        int threads = par.threads();
+        AtomicInteger next = new AtomicInteger();
+        par.forEach(threads, t -> {
+            for (int from; (from = next.get()) < n; ) {
+                int rest = n - from, size = Math.min(rest, Math.max(MIN_CHUNK, (rest / (2 * threads) + 3) / 4 * 4));
+                if (next.compareAndSet(from, from + size)) body.run(from, from + size);
+            }
+        });
     }
+
+    /** Smallest share of rows a thread grabs: 16 rows of 1024 BF16 columns are 32 KB, about 1 µs of streaming. */
+    static final int MIN_CHUNK = 16;
 
     /** Per row i of x: its k/2 even elements, then its k/2 odd ones, at xs[i·2h ..] (h = k/2). */
     static float[] splitEvenOdd(int m, float[] x, int k) {

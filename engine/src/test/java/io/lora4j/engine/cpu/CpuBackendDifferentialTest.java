@@ -133,12 +133,12 @@ class CpuBackendDifferentialTest {
     @Test
     void linearSkinnyAndBlockedGemmPaths() {
         // m past GEMV (8 rows) up to SkinnyGemm.MAX_ROWS takes SkinnyGemm (X panels of NR = 2L rows,
-        // a half-width kernel for a last panel of ≤ L rows, W tiles of 6 rows, K blocks of 256);
+        // a half-width kernel for a last panel of ≤ L rows, W tiles of 6 rows, K blocks of SkinnyGemm.KC = 512);
         // above it the blocked Gemm. Rows around L, 2L, the switch point; n not a multiple of 6.
         SplittableRandom rnd = new SplittableRandom(7);
         int[] ms = {9, L, L + 1, 2 * L - 2, 2 * L, 2 * L + L, 3 * L + 5, SkinnyGemm.MAX_ROWS, SkinnyGemm.MAX_ROWS + 1, 300};
         // n = 100 and 61: more W row tiles than SkinnyGemm.GRAIN, so 2 threads split them into several guided tasks
-        int[][] nks = {{13, 300}, {7, 2 * L + 3}, {20, 513}, {100, 300}, {61, 40}};
+        int[][] nks = {{13, 300}, {7, 2 * L + 3}, {20, 513}, {100, 300}, {61, 40}, {11, 2 * SkinnyGemm.KC + 7}};
         for (String kind : new String[] {"heap", "segF32", "bf16", "f16"}) {
             for (int m : ms) for (int[] nk : nks) {
                 Tensor x = rand(rnd, m, nk[1]);

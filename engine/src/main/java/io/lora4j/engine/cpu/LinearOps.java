@@ -40,14 +40,16 @@ public final class LinearOps {
 
     /**
      * x·Wᵢᵀ + bᵢ for weights that share x (biases may be null or hold nulls): up to {@link #GEMV_MAX_ROWS} rows
-     * one GEMV job over all the weights' rows ({@link Gemv#runMany}); more rows, one {@link #linear} each.
+     * one GEMV job over all the weights' rows ({@link Gemv#runMany}); up to {@link SkinnyGemm#MAX_ROWS} rows
+     * x packed once and one job over all the weights' row tiles ({@link SkinnyGemm#runMany}); more rows, one
+     * {@link #linear} each.
      */
     public static Tensor[] linears(Parallel par, Tensor x, Tensor[] ws, Tensor[] biases) {
         Tensor[] out = new Tensor[ws.length];
         if (ws.length == 0) return out;
         int k = x.rank() == 0 ? 0 : x.dim(-1);
         int m = x.rank() == 0 ? 0 : Shapes.prod(x.shape(), 0, x.rank() - 1);
-        boolean fused = ws.length > 1 && m > 0 && m <= GEMV_MAX_ROWS && k > 0;
+        boolean fused = ws.length > 1 && m > 0 && m <= SkinnyGemm.MAX_ROWS && k > 0;
         for (Tensor w : ws) fused &= w.rank() == 2 && w.dim(1) == k && w.dim(0) > 0;
         if (!fused) {
             for (int i = 0; i < ws.length; i++) out[i] = linear(par, x, ws[i], biases == null ? null : biases[i]);
@@ -62,7 +64,16 @@ public final class LinearOps {
             bs[i] = b == null ? null : b.toFloatArray();
             os[i] = new float[m * ws[i].dim(0)];
         }
-        Gemv.runMany(par, m, x.contiguous().array(), wr, bs, os);
+        float[] xs = x.contiguous().array();
+        if (m <= GEMV_MAX_ROWS) {
+            Gemv.runMany(par, m, xs, wr, bs, os);
+        } else {
+            for (int i = 0; i < ws.length; i++) {
+                int n = ws[i].dim(0);
+                if (bs[i] != null) for (int r = 0; r < m; r++) System.arraycopy(bs[i], 0, os[i], r * n, n);
+            }
+            SkinnyGemm.runMany(par, m, xs, wr, os);
+        }
         for (int i = 0; i < ws.length; i++) {
             int[] shape = x.shape();
             shape[shape.length - 1] = ws[i].dim(0);

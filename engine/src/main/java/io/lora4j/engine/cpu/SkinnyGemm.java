@@ -36,19 +36,43 @@ public final class SkinnyGemm {
 
     /** c[i·n + j] += Σ_p x[i·k + p]·W[j, p] for i < m, j < n; x contiguous [m, k], c contiguous [m, n]. */
     public static void run(Parallel par, int m, float[] x, MatrixRows w, float[] c) {
-        int n = w.rows(), k = w.cols();
-        if (m <= 0 || n <= 0 || k <= 0) return;
+        runMany(par, m, x, new MatrixRows[] {w}, new float[][] {c});
+    }
+
+    /**
+     * {@link #run} for several weights that share x (all with k = x's columns; q/k/v projections, a
+     * gated feed-forward's wi_0/wi_1): X is packed once, and one job spreads the row tiles of all
+     * weights over the threads (guided ranges over the tiles laid end to end, split at weight
+     * boundaries), so the threads meet once per group instead of once per weight.
+     */
+    public static void runMany(Parallel par, int m, float[] x, MatrixRows[] ws, float[][] cs) {
+        if (ws.length == 0 || m <= 0) return;
+        int k = ws[0].cols();
+        long macs = 0;
+        int[] tileStart = new int[ws.length + 1];
+        for (int i = 0; i < ws.length; i++) {
+            if (ws[i].cols() != k) throw new IllegalArgumentException("runMany: weights with " + ws[i].cols() + " and " + k + " columns");
+            macs += (long) m * ws[i].rows() * k;
+            tileStart[i + 1] = tileStart[i] + (ws[i].rows() + MR - 1) / MR;
+        }
+        if (k <= 0 || tileStart[ws.length] == 0) return;
         int panels = (m + NR - 1) / NR, mp = panels * NR;
         int kBlocks = (k + KC - 1) / KC;
-        boolean parallel = par != null && par.threads() > 1 && (long) m * n * k >= Gemm.SERIAL_MACS;
+        boolean parallel = par != null && par.threads() > 1 && macs >= Gemm.SERIAL_MACS;
         float[] xp = SCRATCH.get().xp(mp * k); // read by the workers too, but only within this call
         Parallel.Body pack = t -> packX(x, m, k, (t / panels) * KC, t % panels, mp, xp);
         if (parallel) par.forEach(kBlocks * panels, pack);
         else for (int t = 0; t < kBlocks * panels; t++) pack.run(t);
         // (packing inside the tiles' job, the tile tasks spinning until the packs are done, was not
         // measurably faster, and a spinning task can hold a core its descheduled peer needs)
-        int[] bounds = chunks((n + MR - 1) / MR, parallel ? par.threads() : 1);
-        Parallel.Body body = t -> tiles(m, n, k, w, xp, mp, c, bounds[t], bounds[t + 1]);
+        int[] bounds = chunks(tileStart[ws.length], parallel ? par.threads() : 1);
+        Parallel.Body body = t -> {
+            int g0 = bounds[t], g1 = bounds[t + 1];
+            for (int i = 0; i < ws.length; i++) {
+                int a = Math.max(g0, tileStart[i]), b = Math.min(g1, tileStart[i + 1]);
+                if (a < b) tiles(m, ws[i].rows(), k, ws[i], xp, mp, cs[i], a - tileStart[i], b - tileStart[i]);
+            }
+        };
         if (parallel) par.forEach(bounds.length - 1, body);
         else body.run(0);
     }

@@ -105,12 +105,13 @@ class CpuBackendDifferentialTest {
     @Test
     void linearsOfSharedInputMatchLinearEach() {
         // one GEMV job over several weights' rows (Gemv.runMany): mixed storage kinds, row counts that are not
-        // multiples of 4 (chunks start inside a weight), with and without bias; past 8 rows one linear each
+        // multiples of 4 (chunks start inside a weight), with and without bias; 9..256 rows: X packed once and
+        // one SkinnyGemm job over all weights' row tiles (tasks that span weight boundaries); past 256 one linear each
         SplittableRandom rnd = new SplittableRandom(8);
         String[] kinds = {"heap", "bf16", "segF32", "f16", "bf16"};
         int[] ns = {37, 401, 130, 600, 3};
         for (int k : new int[] {2 * L + 3, 300}) {
-            for (int m : new int[] {1, 3, 8, 9}) {
+            for (int m : new int[] {1, 3, 8, 9, 2 * L + 1, SkinnyGemm.MAX_ROWS, SkinnyGemm.MAX_ROWS + 1}) {
                 Tensor x = rand(rnd, m, k);
                 Tensor[] ws = new Tensor[ns.length], bs = new Tensor[ns.length];
                 for (int i = 0; i < ns.length; i++) {

@@ -49,7 +49,7 @@ public final class Attention {
         float[] out = new float[b * tq * dm];
         if (out.length == 0 || tk == 0) return Tensor.of(out, b, tq, dm);
         // keys from transposedKeys (a decoding step's cross-attention): read as kᵀ in place
-        boolean keysT = tq < TILED_ROWS && tk > 1 && k0.isHeapF32() && k0.stride(1) == 1 && k0.stride(2) >= tk;
+        boolean keysT = tq < TILED_ROWS && isTransposedKeys(k0);
         Tensor q = rows(q0), k = keysT ? k0 : rows(k0), v = rows(v0);
         int[] full = {b, heads, tq, tk};
         Tensor bias = null;
@@ -107,7 +107,7 @@ public final class Attention {
     public static Tensor transposedKeys(Parallel par, Tensor k0) {
         if (k0.rank() != 3) throw new IllegalArgumentException("attention keys must be [B, Tk, H·d], got " + Arrays.toString(k0.shape()));
         int b = k0.dim(0), tk = k0.dim(1), dm = k0.dim(2);
-        if (tk <= 1 || (k0.isHeapF32() && k0.stride(1) == 1 && k0.stride(2) >= tk)) return k0;
+        if (tk <= 1 || isTransposedKeys(k0)) return k0;
         Tensor k = rows(k0);
         float[] ka = k.array(), out = new float[b * dm * tk];
         int ko = (int) k.offset(), kb = (int) k.stride(0), ks = (int) k.stride(1);
@@ -128,6 +128,11 @@ public final class Attention {
         if (par == null) body.run(0, b * colBlocks);
         else par.range(b * colBlocks, 8, body);
         return Tensor.of(out, b, dm, tk).transpose(1, 2);
+    }
+
+    /** k [B, Tk, H·d] laid out as {@link #transposedKeys} makes it: heap F32, unit stride along Tk (Tk > 1). */
+    private static boolean isTransposedKeys(Tensor k) {
+        return k.dim(1) > 1 && k.isHeapF32() && k.stride(1) == 1 && k.stride(2) >= k.dim(1);
     }
 
     /**

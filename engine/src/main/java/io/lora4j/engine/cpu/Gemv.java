@@ -4,7 +4,6 @@ import io.lora4j.engine.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -78,16 +77,8 @@ public final class Gemv {
             body.run(0, n);
             return;
         }
-        // guided self-scheduling: every grab takes 1/(2·threads) of the rows left (whole 4-row groups, at least
-        // MIN_CHUNK rows), so the threads finish within one small chunk of each other
-        int threads = par.threads();
-        AtomicInteger next = new AtomicInteger();
-        par.forEach(threads, t -> {
-            for (int from; (from = next.get()) < n; ) {
-                int rest = n - from, size = Math.min(rest, Math.max(MIN_CHUNK, (rest / (2 * threads) + 3) / 4 * 4));
-                if (next.compareAndSet(from, from + size)) body.run(from, from + size);
-            }
-        });
+        // guided chunks (each 1/(2·threads) of the rows left, whole 4-row groups): the threads finish together
+        par.guided(n, MIN_CHUNK, 4, body);
     }
 
     /** Smallest share of rows a thread grabs: 16 rows of 1024 BF16 columns are 32 KB, about 1 µs of streaming. */

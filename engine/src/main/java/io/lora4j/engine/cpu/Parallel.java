@@ -178,6 +178,45 @@ public final class Parallel implements AutoCloseable {
         forEach(tasks, t -> body.run(t * chunk, Math.min(n, (t + 1) * chunk)));
     }
 
+    /**
+     * Runs {@code body.run(from, to)} over [0, n) in guided chunks ({@link #guidedBounds}), handed out in order:
+     * the first chunks are large and the last ones small, so the threads finish within a small chunk of each
+     * other even when one core is shared with other work. One thread runs [0, n) at once.
+     */
+    public void guided(int n, int min, int quantum, RangeBody body) {
+        if (n <= 0) return;
+        if (threads == 1) {
+            body.run(0, n);
+            return;
+        }
+        int[] b = guidedBounds(n, threads, min, quantum);
+        forEach(b.length - 1, t -> body.run(b[t], b[t + 1]));
+    }
+
+    /**
+     * Chunk boundaries over [0, n) for {@code threads} threads: each chunk is a 1/(2·threads) share of what
+     * is left, rounded up to a multiple of {@code quantum}, at least {@code min} (the last one takes the rest).
+     * One chunk for one thread.
+     */
+    static int[] guidedBounds(int n, int threads, int min, int quantum) {
+        if (threads <= 1) return new int[] {0, n};
+        int count = 0;
+        for (int s = 0; s < n; count++) s = next(s, n, threads, min, quantum);
+        int[] b = new int[count + 1];
+        for (int i = 0, s = 0; i < count; i++) {
+            b[i] = s;
+            s = next(s, n, threads, min, quantum);
+        }
+        b[count] = n;
+        return b;
+    }
+
+    private static int next(int s, int n, int threads, int min, int quantum) {
+        int share = (n - s + 2 * threads - 1) / (2 * threads);
+        share = (share + quantum - 1) / quantum * quantum;
+        return Math.min(n, s + Math.max(min, share));
+    }
+
     @Override
     public void close() {
         closed = true;

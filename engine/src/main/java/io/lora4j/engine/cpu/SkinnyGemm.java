@@ -80,21 +80,9 @@ public final class SkinnyGemm {
     /** Fewest W row tiles in a task. */
     static final int GRAIN = 4;
 
-    /**
-     * Task boundaries over {@code tiles} W row tiles, guided: each task takes a 1/(2·threads) share of
-     * the tiles not yet given out (at least {@link #GRAIN}), so the first tasks are big and the last
-     * ones small, and threads finish close together even when one core is shared with other work.
-     */
+    /** Task boundaries over {@code tiles} W row tiles: {@link Parallel#guidedBounds} with at least {@link #GRAIN} tiles. */
     static int[] chunks(int tiles, int threads) {
-        if (threads <= 1) return new int[] {0, tiles};
-        int[] b = new int[tiles + 1];
-        int count = 0;
-        for (int s = 0; s < tiles; ) {
-            b[count++] = s;
-            s = Math.min(tiles, s + Math.max(GRAIN, (tiles - s + 2 * threads - 1) / (2 * threads)));
-        }
-        b[count++] = tiles;
-        return Arrays.copyOf(b, count);
+        return Parallel.guidedBounds(tiles, threads, GRAIN, 1);
     }
 
     /** xp[k0·mp + jp·NR·kc + p·NR + j] = x[(jp·NR + j)·k + k0 + p], rows past m zero. */

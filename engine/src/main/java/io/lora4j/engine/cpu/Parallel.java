@@ -44,10 +44,17 @@ public final class Parallel implements AutoCloseable {
     private volatile Job job; // the running call's job, null between calls
     private long generation;  // guarded by busy
     private volatile boolean closed;
+    /**
+     * {@link SkinnyGemm}'s scratch, reused by this pool's later calls: the packed X of a call (one per concurrent
+     * caller) and the accumulators of a task (one per thread at work).
+     */
+    final ScratchPool<SkinnyGemm.Scratch> skinnyCalls, skinnyTasks;
 
     public Parallel(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
         this.threads = threads;
+        skinnyCalls = new ScratchPool<>(SkinnyGemm.Scratch::new, 2);
+        skinnyTasks = new ScratchPool<>(SkinnyGemm.Scratch::new, threads + 1);
         int id = POOL_IDS.incrementAndGet();
         workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {

@@ -59,22 +59,32 @@ public final class SkinnyGemm {
         int panels = (m + NR - 1) / NR, mp = panels * NR;
         int kBlocks = (k + KC - 1) / KC;
         boolean parallel = par != null && par.threads() > 1 && macs >= Gemm.SERIAL_MACS;
-        float[] xp = SCRATCH.get().xp(mp * k); // read by the workers too, but only within this call
-        Parallel.Body pack = t -> packX(x, m, k, (t / panels) * KC, t % panels, mp, xp);
-        if (parallel) par.forEach(kBlocks * panels, pack);
-        else for (int t = 0; t < kBlocks * panels; t++) pack.run(t);
-        // (packing inside the tiles' job, the tile tasks spinning until the packs are done, was not
-        // measurably faster, and a spinning task can hold a core its descheduled peer needs)
-        int[] bounds = chunks(tileStart[ws.length], parallel ? par.threads() : 1);
-        Parallel.Body body = t -> {
-            int g0 = bounds[t], g1 = bounds[t + 1];
-            for (int i = 0; i < ws.length; i++) {
-                int a = Math.max(g0, tileStart[i]), b = Math.min(g1, tileStart[i + 1]);
-                if (a < b) tiles(m, ws[i].rows(), k, ws[i], xp, mp, cs[i], a - tileStart[i], b - tileStart[i]);
-            }
-        };
-        if (parallel) par.forEach(bounds.length - 1, body);
-        else body.run(0);
+        Scratch call = par == null ? new Scratch() : par.skinnyCalls.borrow();
+        try {
+            float[] xp = call.xp(mp * k); // read by the workers too, but only within this call
+            Parallel.Body pack = t -> packX(x, m, k, (t / panels) * KC, t % panels, mp, xp);
+            if (parallel) par.forEach(kBlocks * panels, pack);
+            else for (int t = 0; t < kBlocks * panels; t++) pack.run(t);
+            // (packing inside the tiles' job, the tile tasks spinning until the packs are done, was not
+            // measurably faster, and a spinning task can hold a core its descheduled peer needs)
+            int[] bounds = chunks(tileStart[ws.length], parallel ? par.threads() : 1);
+            Parallel.Body body = t -> {
+                int g0 = bounds[t], g1 = bounds[t + 1];
+                Scratch task = par == null ? call : par.skinnyTasks.borrow();
+                try {
+                    for (int i = 0; i < ws.length; i++) {
+                        int a = Math.max(g0, tileStart[i]), b = Math.min(g1, tileStart[i + 1]);
+                        if (a < b) tiles(m, ws[i].rows(), k, ws[i], xp, mp, cs[i], a - tileStart[i], b - tileStart[i], task);
+                    }
+                } finally {
+                    if (par != null) par.skinnyTasks.giveBack(task);
+                }
+            };
+            if (parallel) par.forEach(bounds.length - 1, body);
+            else body.run(0);
+        } finally {
+            if (par != null) par.skinnyCalls.giveBack(call);
+        }
     }
 
     /** Fewest W row tiles in a task. */
@@ -98,13 +108,14 @@ public final class SkinnyGemm {
     }
 
     /**
-     * Scratch arrays of one thread, grown on demand and reused by every later call on that thread.
-     * Allocating them per call (X panels per call, a Cᵀ accumulator per task) was about two thirds of
-     * what a FLAN-T5-large encoder pass allocated (~200 MB: a young GC every ~0.2 s, 3–8 ms each
-     * with the weights in the old generation, plus zeroing). Held: up to (m rounded up to 32) · k +
-     * 96 · (m + 48) + 6 · 512 floats per thread that ran this path.
+     * Scratch arrays, grown on demand and reused by later calls through the worker pool's {@link ScratchPool}s
+     * ({@link Parallel#skinnyCalls} for a call's X panels, {@link Parallel#skinnyTasks} for a task's
+     * accumulators). Allocating them per call (X panels per call, a Cᵀ accumulator per task) was about two thirds
+     * of what a FLAN-T5-large encoder pass allocated (~200 MB: a young GC every ~0.2 s, 3–8 ms each with the
+     * weights in the old generation, plus zeroing). A call's object holds up to (m rounded up to 32) · k floats,
+     * a task's 96 · (m + 48) + 6 · 512.
      */
-    private static final class Scratch {
+    static final class Scratch {
         float[] xp = new float[0], ct = new float[0], wt = new float[0];
         final float[] tile = new float[MR * NR];
 
@@ -124,8 +135,6 @@ public final class SkinnyGemm {
         }
     }
 
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
-
     /** W row tiles per block: the block's Cᵀ accumulator (TB·MR × (mp + L) floats) stays in L2. */
     static final int TB = 16;
 
@@ -134,9 +143,8 @@ public final class SkinnyGemm {
      * in {@code ct} (tiles added with vector adds), then adds it into C once, transposed (a scalar
      * transposed add after every K block cost about a fifth of the kernel time).
      */
-    private static void tiles(int m, int n, int k, MatrixRows w, float[] xp, int mp, float[] c, int t0, int t1) {
+    private static void tiles(int m, int n, int k, MatrixRows w, float[] xp, int mp, float[] c, int t0, int t1, Scratch scratch) {
         float[] wa = w.heapArray();
-        Scratch scratch = SCRATCH.get();
         float[] wt = scratch.wt(MR * Math.min(KC, k));
         float[] tile = scratch.tile;
         int ld = mp + L; // a row of ct: padded so that the transposed add's column walk spreads over L1 sets

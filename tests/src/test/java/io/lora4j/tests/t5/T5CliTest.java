@@ -90,11 +90,17 @@ class T5CliTest {
     @Test
     void benchRunsOnTheTinyPreset() throws Exception {
         CliRun r = run("bench", "t5", "--preset", "tiny", "--iterations", "1", "--warmup", "0", "--input-tokens", "16", "--new-tokens", "4",
-                "--threads", "1", "--json");
+                "--threads", "1", "--bandwidth-mb", "8", "--json");
         assertEquals(0, r.code(), r.err());
         var j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
         assertTrue(j.get("loss_pass_median_s").asDouble() > 0 && j.get("greedy_tokens").asInt() >= 1, r.out());
         assertTrue(Double.isFinite(j.get("loss_value").asDouble()), r.out());
+        assertTrue(j.get("read_bandwidth_before_gbs").asDouble() > 0 && j.get("read_bandwidth_after_gbs").asDouble() > 0, r.out());
+        // tiny preset (d_model 64, d_kv·heads 64, d_ff 128, 2 decoder layers, vocab 512), F32: per layer self q/k/v/o
+        // 4·64·64, cross q/o 2·64·64, wi_0/wi_1/wo 3·128·64, plus the 512 × 64 LM head
+        long perToken = 4L * (2 * (6 * 64 * 64 + 3 * 128 * 64) + 512 * 64);
+        assertEquals(perToken, j.get("decode_weight_bytes_per_token").asLong(), r.out());
+        assertTrue(j.get("decode_weight_gbs").asDouble() > 0, r.out());
     }
 
     @Test

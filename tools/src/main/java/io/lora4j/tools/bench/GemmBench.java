@@ -6,8 +6,6 @@ import io.lora4j.engine.Backend;
 import io.lora4j.engine.BadInputException;
 import io.lora4j.engine.DType;
 import io.lora4j.engine.Tensor;
-import io.lora4j.engine.cpu.Elementwise;
-import io.lora4j.engine.cpu.Parallel;
 import io.lora4j.tools.CommonOptions;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
@@ -123,7 +121,7 @@ public final class GemmBench implements Callable<Integer> {
                 }
             }
             if (bandwidthMb > 0) {
-                double[] bw = bandwidth(backend.threads());
+                double[] bw = ReadBandwidth.measure(backend.threads(), bandwidthMb, reps, warmup);
                 bandwidth = bw[0];
                 bandwidthMedian = bw[1];
                 if (!common.json) {
@@ -209,30 +207,6 @@ public final class GemmBench implements Callable<Integer> {
     private static double median(double[] sorted) {
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    }
-
-    /** GB/s summing a large float array with the backend's thread count: {best, median}. */
-    private double[] bandwidth(int threads) {
-        int n = (int) Math.min(Integer.MAX_VALUE - 64L, (long) bandwidthMb * (1 << 20) / 4);
-        float[] a = new float[n];
-        Arrays.fill(a, 1f);
-        double[] per = new double[Math.max(1, reps)];
-        try (Parallel par = new Parallel(threads)) {
-            int chunks = threads * 8, chunk = (n + chunks - 1) / chunks;
-            double[] partial = new double[chunks];
-            for (int r = -warmup; r < reps; r++) {
-                long t0 = System.nanoTime();
-                par.forEach(chunks, c -> partial[c] = Elementwise.sum(a, c * chunk, Math.min(n, (c + 1) * chunk)));
-                double el = (System.nanoTime() - t0) * 1e-9;
-                if (r >= 0) per[r] = el;
-            }
-            double total = 0;
-            for (double p : partial) total += p;
-            if (total != n) throw new IllegalStateException("bandwidth probe summed " + total + ", expected " + n);
-        }
-        Arrays.sort(per);
-        double bytes = 4.0 * n;
-        return new double[] {bytes / per[0] / 1e9, bytes / median(per) / 1e9};
     }
 
     private static void printRow(PrintWriter out, Result r) {

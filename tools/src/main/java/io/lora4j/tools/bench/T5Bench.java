@@ -78,6 +78,11 @@ public final class T5Bench implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of weights and token ids.")
     long seed;
 
+    @Option(names = "--bandwidth-mb", defaultValue = "256", paramLabel = "MB",
+            description = "Size of the native array summed for the host's read bandwidth, measured before the weights are built "
+                    + "and after the peak RSS is read, so it adds nothing to it (default ${DEFAULT-VALUE}; 0 skips it).")
+    int bandwidthMb;
+
     static T5Config preset(String name) {
         String json = switch (name) {
             case "flan-t5-large" -> "{\"d_model\":1024,\"d_kv\":64,\"num_heads\":16,\"d_ff\":2816,\"num_layers\":24}";
@@ -171,6 +176,21 @@ public final class T5Bench implements Callable<Integer> {
         return ids;
     }
 
+    /**
+     * Weight bytes a decoding step reads: every decoder matrix except the cross-attention k/v (computed once per
+     * input, not per token) and the relative-position table, plus the LM head.
+     */
+    static long decoderBytesPerToken(Map<String, Tensor> w) {
+        long b = 0;
+        for (var e : w.entrySet()) {
+            String n = e.getKey();
+            boolean perToken = n.equals("lm_head.weight") || n.startsWith("decoder.") && e.getValue().rank() == 2
+                    && !n.contains("EncDecAttention.k.") && !n.contains("EncDecAttention.v.") && !n.contains("relative_attention_bias");
+            if (perToken) b += (long) e.getValue().numel() * e.getValue().dtype().byteSize();
+        }
+        return b;
+    }
+
     /** Peak resident set (VmHWM) in bytes, or -1 where /proc is missing. */
     static long peakRss() {
         try {
@@ -200,7 +220,10 @@ public final class T5Bench implements Callable<Integer> {
             default -> throw new BadInputException("--dtype must be f32 or bf16, got '" + dtype + "'");
         };
         if (!what.equals("all") && !what.equals("loss") && !what.equals("greedy")) throw new BadInputException("--what must be all, loss or greedy");
+        if (bandwidthMb < 0) throw new BadInputException("--bandwidth-mb must be ≥ 0");
         T5Config c = preset(preset);
+        // before the weights exist: the probe's array is freed again and stays below the run's peak RSS
+        double bwBefore = bandwidthMb > 0 ? ReadBandwidth.measure(common.threadCount(), bandwidthMb, 3, 1)[0] : Double.NaN;
         long t0 = System.nanoTime();
         Map<String, Tensor> w = randomWeights(c, dt, seed);
         long weightBytes = 0;
@@ -211,6 +234,7 @@ public final class T5Bench implements Callable<Integer> {
         int[][] lossIn = ids(r, examples, inputTokens, c.vocabSize()), lossOut = ids(r, examples, targetTokens, c.vocabSize());
         int[][] genIn = ids(r, 1, inputTokens, c.vocabSize());
         ObjectNode j = new ObjectMapper().createObjectNode();
+        double decodeGbs = Double.NaN;
         PrintWriter out = spec.commandLine().getOut();
         try (Backend be = common.openBackend()) {
             j.put("bench", "t5").put("preset", preset).put("dtype", dt.name()).put("backend", be.name()).put("threads", be.threads())
@@ -249,7 +273,9 @@ public final class T5Bench implements Callable<Integer> {
                     enc[i] = (System.nanoTime() - s) / 1e9;
                 }
                 double med = median(secs), encMed = median(enc), decodeRate = generated / Math.max(1e-9, med - encMed);
+                decodeGbs = decoderBytesPerToken(w) * decodeRate / 1e9;
                 j.put("encoder_median_s", encMed).put("decode_tokens_per_s", decodeRate);
+                j.put("decode_weight_bytes_per_token", decoderBytesPerToken(w)).put("decode_weight_gbs", decodeGbs);
                 j.put("greedy_median_s", med).put("greedy_tokens", generated).put("greedy_tokens_per_s", generated / med);
                 j.putPOJO("greedy_s", secs);
                 if (!common.json) {
@@ -261,8 +287,17 @@ public final class T5Bench implements Callable<Integer> {
         }
         long rss = peakRss();
         j.put("peak_rss_bytes", rss).put("peak_rss_over_weights", rss / (double) weightBytes);
+        if (!common.json) out.printf(Locale.ROOT, "weights %.2f GB (%s), peak RSS %.2f GB = %.2f× the weight bytes%n", weightBytes / 1e9, dt, rss / 1e9, rss / (double) weightBytes);
+        if (bandwidthMb > 0) {
+            double bwAfter = ReadBandwidth.measure(common.threadCount(), bandwidthMb, 3, 1)[0];
+            j.put("read_bandwidth_before_gbs", bwBefore).put("read_bandwidth_after_gbs", bwAfter);
+            if (!common.json) {
+                out.printf(Locale.ROOT, "host read bandwidth (sum of a %d MB array, %d threads): %.1f GB/s before, %.1f GB/s after%s%n", bandwidthMb,
+                        common.threadCount(), bwBefore, bwAfter, Double.isNaN(decodeGbs) ? ""
+                                : String.format(Locale.ROOT, "; decoding read the weights at %.1f GB/s (%.2f GB per token)", decodeGbs, decoderBytesPerToken(w) / 1e9));
+            }
+        }
         if (common.json) out.println(j);
-        else out.printf(Locale.ROOT, "weights %.2f GB (%s), peak RSS %.2f GB = %.2f× the weight bytes%n", weightBytes / 1e9, dt, rss / 1e9, rss / (double) weightBytes);
         out.flush();
         return 0;
     }

@@ -44,6 +44,11 @@ class BenchGemmCliTest {
         r = run("bench", "gemm", "--distinct-weights", "0", "--bandwidth-mb", "0");
         assertEquals(2, r.exit(), r.out());
         assertTrue(r.err().contains("--distinct-weights"), r.err());
+        for (String mb : new String[] {"-1", "100000"}) {
+            r = run("bench", "gemm", "--shapes", "3x5x7", "--bandwidth-mb", mb);
+            assertEquals(2, r.exit(), r.out());
+            assertTrue(r.err().contains("--bandwidth-mb must be 0 (skip) to 4096, got " + mb), r.err());
+        }
     }
 
     @Test

@@ -101,6 +101,9 @@ class T5CliTest {
         long perToken = 4L * (2 * (6 * 64 * 64 + 3 * 128 * 64) + 512 * 64);
         assertEquals(perToken, j.get("decode_weight_bytes_per_token").asLong(), r.out());
         assertTrue(j.get("decode_weight_gbs").asDouble() > 0, r.out());
+        r = run("bench", "t5", "--preset", "tiny", "--bandwidth-mb", "-5");
+        assertEquals(2, r.code(), r.out());
+        assertTrue(r.err().contains("--bandwidth-mb must be 0 (skip) to 4096, got -5"), r.err());
     }
 
     @Test

@@ -89,6 +89,7 @@ public final class GemmBench implements Callable<Integer> {
     public Integer call() throws Exception {
         if (reps < 1 || warmup < 0) throw new BadInputException("--reps must be ≥ 1 and --warmup ≥ 0");
         if (distinctWeights < 1) throw new BadInputException("--distinct-weights must be ≥ 1, got " + distinctWeights);
+        ReadBandwidth.checkSize(bandwidthMb);
         int[][] todo = shapes == null ? DEFAULT_SHAPES : parseShapes(shapes);
         List<DType> types = new ArrayList<>();
         for (String d : dtypes) {

@@ -19,6 +19,14 @@ final class ReadBandwidth {
 
     private ReadBandwidth() {}
 
+    /** Largest probe (MB): big enough to dwarf any cache, small enough not to push the host into swapping. */
+    static final int MAX_MB = 4096;
+
+    /** Checks a {@code --bandwidth-mb} value: 0 (skip) to {@link #MAX_MB}. */
+    static void checkSize(int mb) {
+        if (mb < 0 || mb > MAX_MB) throw new io.lora4j.engine.BadInputException("--bandwidth-mb must be 0 (skip) to " + MAX_MB + ", got " + mb);
+    }
+
     /** {best, median} GB/s over {@code reps} sums (after {@code warmup} untimed ones) of an {@code mb} MB array. */
     static double[] measure(int threads, int mb, int reps, int warmup) {
         long floats = (long) mb * (1 << 20) / 4;

@@ -220,7 +220,7 @@ public final class T5Bench implements Callable<Integer> {
             default -> throw new BadInputException("--dtype must be f32 or bf16, got '" + dtype + "'");
         };
         if (!what.equals("all") && !what.equals("loss") && !what.equals("greedy")) throw new BadInputException("--what must be all, loss or greedy");
-        if (bandwidthMb < 0) throw new BadInputException("--bandwidth-mb must be ≥ 0");
+        ReadBandwidth.checkSize(bandwidthMb);
         T5Config c = preset(preset);
         // before the weights exist: the probe's array is freed again and stays below the run's peak RSS
         double bwBefore = bandwidthMb > 0 ? ReadBandwidth.measure(common.threadCount(), bandwidthMb, 3, 1)[0] : Double.NaN;

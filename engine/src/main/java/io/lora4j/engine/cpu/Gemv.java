@@ -73,7 +73,7 @@ public final class Gemv {
                 if (a < b) bodies[i].run(a - start[i], b - start[i]);
             }
         };
-        if (par == null || par.threads() == 1 || (long) m * n * k < PARALLEL_MACS) {
+        if (par == null || (long) m * n * k < PARALLEL_MACS) {
             body.run(0, n);
             return;
         }

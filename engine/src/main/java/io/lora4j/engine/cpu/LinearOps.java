@@ -23,7 +23,7 @@ public final class LinearOps {
         if (out.length == 0) return Tensor.of(out, shape);
         float[] bs = bias == null ? null : bias.toFloatArray();
         if (k == 0) {
-            if (bs != null) for (int i = 0; i < m; i++) System.arraycopy(bs, 0, out, i * n, n);
+            biasRows(bs, m, n, out);
             return Tensor.of(out, shape);
         }
         float[] xs = x.contiguous().array();
@@ -31,7 +31,7 @@ public final class LinearOps {
         if (m <= GEMV_MAX_ROWS) {
             Gemv.run(par, m, xs, wr, bs, out);
         } else {
-            if (bs != null) for (int i = 0; i < m; i++) System.arraycopy(bs, 0, out, i * n, n);
+            biasRows(bs, m, n, out);
             if (m <= SkinnyGemm.MAX_ROWS) SkinnyGemm.run(par, m, xs, wr, out);
             else Gemm.gemm(par, m, n, k, xs, 0, k, 1, Gemm.transposedRows(wr), out, 0, n);
         }
@@ -68,10 +68,7 @@ public final class LinearOps {
         if (m <= GEMV_MAX_ROWS) {
             Gemv.runMany(par, m, xs, wr, bs, os);
         } else {
-            for (int i = 0; i < ws.length; i++) {
-                int n = ws[i].dim(0);
-                if (bs[i] != null) for (int r = 0; r < m; r++) System.arraycopy(bs[i], 0, os[i], r * n, n);
-            }
+            for (int i = 0; i < ws.length; i++) biasRows(bs[i], m, ws[i].dim(0), os[i]);
             SkinnyGemm.runMany(par, m, xs, wr, os);
         }
         for (int i = 0; i < ws.length; i++) {
@@ -80,6 +77,11 @@ public final class LinearOps {
             out[i] = Tensor.of(os[i], shape);
         }
         return out;
+    }
+
+    /** out[i·n ..] = bias for each of the m rows (the GEMMs add into out); nothing when bias is null. */
+    private static void biasRows(float[] bias, int m, int n, float[] out) {
+        if (bias != null) for (int i = 0; i < m; i++) System.arraycopy(bias, 0, out, i * n, n);
     }
 
     /** W + s·B·A: W [O, I] (any float dtype), B [O, r], A [r, I] → F32 [O, I]. */

@@ -56,14 +56,15 @@ final class ReadBandwidth {
     /** Σ a[from .. to) (float indices, multiples of the vector length), four accumulators. */
     private static double sum(MemorySegment a, long from, long to) {
         FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-        long step = 4L * F.length() * 4, i = from * 4, end = to * 4;
-        for (; i + step <= end; i += step) {
-            s0 = s0.add(FloatVector.fromMemorySegment(F, a, i, ByteOrder.nativeOrder()));
-            s1 = s1.add(FloatVector.fromMemorySegment(F, a, i + step / 4, ByteOrder.nativeOrder()));
-            s2 = s2.add(FloatVector.fromMemorySegment(F, a, i + step / 2, ByteOrder.nativeOrder()));
-            s3 = s3.add(FloatVector.fromMemorySegment(F, a, i + 3 * step / 4, ByteOrder.nativeOrder()));
+        ByteOrder order = ByteOrder.nativeOrder();
+        long v = 4L * F.length(), i = from * 4, end = to * 4; // bytes per vector; byte offsets
+        for (; i + 4 * v <= end; i += 4 * v) {
+            s0 = s0.add(FloatVector.fromMemorySegment(F, a, i, order));
+            s1 = s1.add(FloatVector.fromMemorySegment(F, a, i + v, order));
+            s2 = s2.add(FloatVector.fromMemorySegment(F, a, i + 2 * v, order));
+            s3 = s3.add(FloatVector.fromMemorySegment(F, a, i + 3 * v, order));
         }
-        for (; i < end; i += 4L * F.length()) s0 = s0.add(FloatVector.fromMemorySegment(F, a, i, ByteOrder.nativeOrder()));
+        for (; i < end; i += v) s0 = s0.add(FloatVector.fromMemorySegment(F, a, i, order));
         return s0.add(s1).add(s2).add(s3).reduceLanes(VectorOperators.ADD);
     }
 }

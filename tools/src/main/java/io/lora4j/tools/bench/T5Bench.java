@@ -234,6 +234,7 @@ public final class T5Bench implements Callable<Integer> {
         int[][] lossIn = ids(r, examples, inputTokens, c.vocabSize()), lossOut = ids(r, examples, targetTokens, c.vocabSize());
         int[][] genIn = ids(r, 1, inputTokens, c.vocabSize());
         ObjectNode j = new ObjectMapper().createObjectNode();
+        long bytesPerToken = decoderBytesPerToken(w);
         double decodeGbs = Double.NaN;
         PrintWriter out = spec.commandLine().getOut();
         try (Backend be = common.openBackend()) {
@@ -273,9 +274,9 @@ public final class T5Bench implements Callable<Integer> {
                     enc[i] = (System.nanoTime() - s) / 1e9;
                 }
                 double med = median(secs), encMed = median(enc), decodeRate = generated / Math.max(1e-9, med - encMed);
-                decodeGbs = decoderBytesPerToken(w) * decodeRate / 1e9;
+                decodeGbs = bytesPerToken * decodeRate / 1e9;
                 j.put("encoder_median_s", encMed).put("decode_tokens_per_s", decodeRate);
-                j.put("decode_weight_bytes_per_token", decoderBytesPerToken(w)).put("decode_weight_gbs", decodeGbs);
+                j.put("decode_weight_bytes_per_token", bytesPerToken).put("decode_weight_gbs", decodeGbs);
                 j.put("greedy_median_s", med).put("greedy_tokens", generated).put("greedy_tokens_per_s", generated / med);
                 j.putPOJO("greedy_s", secs);
                 if (!common.json) {
@@ -294,7 +295,7 @@ public final class T5Bench implements Callable<Integer> {
             if (!common.json) {
                 out.printf(Locale.ROOT, "host read bandwidth (sum of a %d MB array, %d threads): %.1f GB/s before, %.1f GB/s after%s%n", bandwidthMb,
                         common.threadCount(), bwBefore, bwAfter, Double.isNaN(decodeGbs) ? ""
-                                : String.format(Locale.ROOT, "; decoding read the weights at %.1f GB/s (%.2f GB per token)", decodeGbs, decoderBytesPerToken(w) / 1e9));
+                                : String.format(Locale.ROOT, "; decoding read the weights at %.1f GB/s (%.2f GB per token)", decodeGbs, bytesPerToken / 1e9));
             }
         }
         if (common.json) out.println(j);
